@@ -1,0 +1,70 @@
+#include "core/header_list.h"
+
+#include <strings.h>
+
+namespace irulesd {
+
+bool header_name_equals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void HeaderList::clear() {
+  headers_.clear();
+  modified_ = false;
+}
+
+void HeaderList::add(std::string_view name, std::string_view value) {
+  headers_.push_back(Header{std::string(name), std::string(value)});
+  modified_ = true;
+}
+
+bool HeaderList::exists(std::string_view name) const { return last_value(name) != nullptr; }
+
+std::size_t HeaderList::count(std::string_view name) const {
+  std::size_t n = 0;
+  for (const Header& h : headers_) n += header_name_equals(h.name, name) ? 1 : 0;
+  return n;
+}
+
+const std::string* HeaderList::last_value(std::string_view name) const {
+  for (auto it = headers_.rbegin(); it != headers_.rend(); ++it) {
+    if (header_name_equals(it->name, name)) return &it->value;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> HeaderList::values(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const Header& h : headers_) {
+    if (header_name_equals(h.name, name)) out.push_back(h.value);
+  }
+  return out;
+}
+
+std::vector<std::string> HeaderList::names() const {
+  std::vector<std::string> out;
+  out.reserve(headers_.size());
+  for (const Header& h : headers_) out.push_back(h.name);
+  return out;
+}
+
+std::size_t HeaderList::remove(std::string_view name) {
+  std::size_t before = headers_.size();
+  std::erase_if(headers_, [&](const Header& h) { return header_name_equals(h.name, name); });
+  std::size_t removed = before - headers_.size();
+  if (removed) modified_ = true;
+  return removed;
+}
+
+void HeaderList::replace(std::string_view name, std::string_view value) {
+  for (auto it = headers_.rbegin(); it != headers_.rend(); ++it) {
+    if (header_name_equals(it->name, name)) {
+      it->value.assign(value);
+      modified_ = true;
+      return;
+    }
+  }
+  add(name, value);
+}
+
+}  // namespace irulesd

@@ -1,0 +1,63 @@
+#include "core/log.h"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+namespace irulesd {
+namespace {
+std::atomic<int> g_log_fd{STDERR_FILENO};
+}
+
+const char* log_level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::Emerg: return "emerg";
+    case LogLevel::Alert: return "alert";
+    case LogLevel::Crit: return "crit";
+    case LogLevel::Err: return "err";
+    case LogLevel::Warning: return "warning";
+    case LogLevel::Notice: return "notice";
+    case LogLevel::Info: return "info";
+    case LogLevel::Debug: return "debug";
+  }
+  return "info";
+}
+
+bool log_open(const std::string& path) {
+  if (path.empty()) {
+    g_log_fd = STDERR_FILENO;
+    return true;
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  int old = g_log_fd.exchange(fd);
+  if (old != STDERR_FILENO) ::close(old);
+  return true;
+}
+
+void log_write(LogLevel level, std::string_view message) {
+  time_t now = time(nullptr);
+  struct tm tm_now;
+  localtime_r(&now, &tm_now);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm_now);
+  // One buffer, one write(2): lines from different workers never interleave.
+  fmt::memory_buffer line;
+  fmt::format_to(std::back_inserter(line), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level),
+                 static_cast<int>(getpid()), message);
+  const char* p = line.data();
+  std::size_t left = line.size();
+  int fd = g_log_fd.load();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace irulesd

@@ -1,0 +1,43 @@
+// The narrow interface through which core/ runs rules without knowing Tcl. tclext/ implements it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/transaction.h"
+
+namespace irulesd {
+
+// What the core does after an event's rules ran.
+enum class RuleOutcome {
+  Continue,  // apply the decisions in the Transaction and go on
+  Reset,     // a rule failed at run time (already logged): reset this client connection only
+};
+
+// Runs the rules of one config version on one worker thread. Not thread-safe: create, use and
+// destroy it on the thread that owns it (a Tcl interpreter belongs to its thread).
+class RuleEngine {
+ public:
+  virtual ~RuleEngine() = default;
+  // True when some rule attached to the virtual has a handler for the event (cheap).
+  virtual bool handles(const VirtualServer& vs, Event event) const = 0;
+  // Runs every handler of the event on the virtual, by priority then attachment order.
+  virtual RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) = 0;
+};
+
+// Creates engines; callable from any thread.
+class RuleEngineFactory {
+ public:
+  virtual ~RuleEngineFactory() = default;
+  // Loads and compiles every rule of the config in a scratch interpreter: syntax errors come back as
+  // FILE:LINE messages naming the rule. Used by --check and before accepting a reload.
+  virtual std::vector<ConfigError> check(const Config& config) = 0;
+  // Builds an engine for the config on the calling thread. Only called after check() passed.
+  virtual std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config) = 0;
+};
+
+std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory();   // defined in tclext/
+
+}  // namespace irulesd
