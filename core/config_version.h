@@ -1,0 +1,36 @@
+// One loaded version of the configuration, shared read-only by every worker: the config, which
+// virtual each listening address belongs to, the round-robin positions of its pools, and the
+// listening sockets this version opened (one per worker, SO_REUSEPORT).
+#pragma once
+
+#include <netinet/in.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace irulesd {
+
+struct ConfigVersion {
+  uint64_t generation = 0;
+  std::shared_ptr<const Config> config;
+  // "127.0.0.10:8080" -> the virtual server listening there.
+  std::map<std::string, const VirtualServer*> virtual_by_listen_key;
+  // Listening sockets opened for this version, one per worker; a worker takes the fd at its index
+  // for keys it does not listen on yet. Keys already open keep their sockets across versions.
+  std::map<std::string, std::vector<int>> new_listen_fds;
+  // Round-robin position per pool, shared by all workers so that the pool sees one rotation.
+  mutable std::map<std::string, std::atomic<uint32_t>> rr_positions;
+  // SNAT automap source (the internal self IP), when the config has a self IP.
+  bool has_snat_source = false;
+  sockaddr_in snat_source{};
+};
+
+std::string listen_key(const VirtualServer& vs);   // "ADDR:PORT"
+
+}  // namespace irulesd

@@ -1,0 +1,187 @@
+#include "core/daemon.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "core/log.h"
+#include "core/net_util.h"
+
+namespace irulesd {
+namespace {
+
+// A listening socket per worker on the same address (SO_REUSEPORT): the kernel spreads accepts.
+int open_listen_socket(const std::string& address, uint16_t port, std::string& error) {
+  sockaddr_in addr{};
+  if (!make_ipv4(address, port, addr)) {
+    error = "not an IPv4 address";
+    return -1;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    error = std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void print_errors(const std::vector<ConfigError>& errors) {
+  for (const ConfigError& e : errors) std::cerr << e.str() << "\n";
+}
+
+}  // namespace
+
+int run_check(const DaemonOptions& options, RuleEngineFactory& factory) {
+  ConfigLoadResult loaded = load_config(options.config_path, options.rules_dir);
+  std::vector<ConfigError> errors = loaded.errors;
+  if (loaded.config) errors = factory.check(*loaded.config);
+  if (!errors.empty()) {
+    print_errors(errors);
+    std::cerr << "irulesd: configuration " << options.config_path << " has " << errors.size() << " error(s)\n";
+    return 1;
+  }
+  std::cout << "irulesd: configuration " << options.config_path << " is ok (" << loaded.config->virtuals.size()
+            << " virtual servers, " << loaded.config->pools.size() << " pools, " << loaded.config->rules.size()
+            << " rules)\n";
+  return 0;
+}
+
+int run_daemon(const DaemonOptions& options, RuleEngineFactory& factory) {
+  Daemon daemon(options, factory);
+  return daemon.run();
+}
+
+Daemon::Daemon(DaemonOptions options, RuleEngineFactory& factory)
+    : options_(std::move(options)), factory_(factory) {}
+
+std::shared_ptr<const ConfigVersion> Daemon::load_version(std::vector<ConfigError>& errors) {
+  ConfigLoadResult loaded = load_config(options_.config_path, options_.rules_dir);
+  if (!loaded.config) {
+    errors = loaded.errors;
+    return nullptr;
+  }
+  errors = factory_.check(*loaded.config);
+  if (!errors.empty()) return nullptr;
+
+  auto version = std::make_shared<ConfigVersion>();
+  version->generation = ++generation_;
+  version->config = loaded.config;
+  const Config& config = *loaded.config;
+  for (const VirtualServer& vs : config.virtuals) {
+    std::string key = listen_key(vs);
+    auto [it, inserted] = version->virtual_by_listen_key.emplace(key, &vs);
+    if (!inserted) {
+      errors.push_back({vs.loc.file, vs.loc.line,
+                        "virtual " + vs.name + ": destination " + key + " is already used by " + it->second->name});
+    }
+  }
+  for (const Pool& pool : config.pools) version->rr_positions.try_emplace(pool.name, 0u);
+  if (const SelfIp* self = config.automap_self_ip()) {
+    version->has_snat_source = make_ipv4(self->address, 0, version->snat_source);
+  }
+  for (const VirtualServer& vs : config.virtuals) {
+    if (vs.snat == SnatType::Automap && !version->has_snat_source) {
+      errors.push_back({vs.loc.file, vs.loc.line,
+                        "virtual " + vs.name + ": source-address-translation automap needs a net self address"});
+    }
+  }
+  if (!errors.empty()) return nullptr;
+
+  // Open sockets only for addresses not yet listened on; on any failure close what this attempt opened.
+  for (const auto& [key, vs] : version->virtual_by_listen_key) {
+    if (open_listen_keys_.count(key)) continue;
+    std::vector<int>& fds = version->new_listen_fds[key];
+    for (int i = 0; i < options_.workers; ++i) {
+      std::string error;
+      int fd = open_listen_socket(vs->dest_address, vs->dest_port, error);
+      if (fd < 0) {
+        errors.push_back({vs->loc.file, vs->loc.line, "virtual " + vs->name + ": cannot listen on " + key + ": " + error});
+        break;
+      }
+      fds.push_back(fd);
+    }
+  }
+  if (!errors.empty()) {
+    for (auto& [key, fds] : version->new_listen_fds) {
+      for (int fd : fds) ::close(fd);
+    }
+    return nullptr;
+  }
+  open_listen_keys_.clear();
+  for (const auto& [key, vs] : version->virtual_by_listen_key) open_listen_keys_.insert(key);
+  return version;
+}
+
+int Daemon::run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  std::vector<ConfigError> errors;
+  std::shared_ptr<const ConfigVersion> first = load_version(errors);
+  if (!first) {
+    print_errors(errors);
+    for (const ConfigError& e : errors) log_line(LogLevel::Err, "{}", e.str());
+    return 1;
+  }
+  log_line(LogLevel::Notice, "irulesd starting: config {}, {} workers", options_.config_path, options_.workers);
+  for (const VirtualServer& vs : first->config->virtuals) {
+    log_line(LogLevel::Notice, "virtual {} listening on {}:{}", vs.name, vs.dest_address, vs.dest_port);
+  }
+  WorkerOptions worker_options{options_.drain_timeout_s};
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, factory_, worker_options));
+  }
+  for (auto& worker : workers_) worker->start(first);
+  first.reset();
+
+  uv_loop_t* loop = uv_default_loop();
+  uv_signal_t sighup, sigterm, sigint;
+  uv_signal_init(loop, &sighup);
+  uv_signal_init(loop, &sigterm);
+  uv_signal_init(loop, &sigint);
+  sighup.data = sigterm.data = sigint.data = this;
+  uv_signal_start(&sighup, [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->reload(); }, SIGHUP);
+  auto stop = [](uv_signal_t* h, int signum) {
+    auto* self = static_cast<Daemon*>(h->data);
+    bool drain = signum == SIGTERM;
+    log_line(LogLevel::Notice, "{}: {}", signum == SIGTERM ? "SIGTERM" : "SIGINT",
+             drain ? "no longer accepting, draining open connections" : "stopping now");
+    for (auto& worker : self->workers_) worker->post_stop(drain);
+    uv_walk(h->loop, [](uv_handle_t* handle, void*) {
+      if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+    }, nullptr);
+  };
+  uv_signal_start(&sigterm, stop, SIGTERM);
+  uv_signal_start(&sigint, stop, SIGINT);
+  uv_run(loop, UV_RUN_DEFAULT);
+  for (auto& worker : workers_) worker->join();
+  uv_loop_close(loop);
+  log_line(LogLevel::Notice, "irulesd stopped");
+  return 0;
+}
+
+void Daemon::reload() {
+  log_line(LogLevel::Notice, "SIGHUP: reloading {}", options_.config_path);
+  std::vector<ConfigError> errors;
+  std::shared_ptr<const ConfigVersion> version = load_version(errors);
+  if (!version) {
+    for (const ConfigError& e : errors) log_line(LogLevel::Err, "reload rejected: {}", e.str());
+    log_line(LogLevel::Err, "reload rejected: {} error(s); the running configuration stays in service", errors.size());
+    return;
+  }
+  for (auto& worker : workers_) worker->post_version(version);
+  log_line(LogLevel::Notice, "reload: generation {} in service for new connections ({} virtual servers, {} rules)",
+           version->generation, version->config->virtuals.size(), version->config->rules.size());
+}
+
+}  // namespace irulesd

@@ -1,0 +1,47 @@
+// The process: loads a config version, starts the workers, and handles SIGHUP (reload),
+// SIGTERM (drain and exit 0) and SIGINT (stop now) on the main thread's loop.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/config_version.h"
+#include "core/rule_engine.h"
+#include "core/worker.h"
+
+namespace irulesd {
+
+struct DaemonOptions {
+  std::string config_path;
+  std::string rules_dir;
+  std::string log_path;
+  int workers = 1;
+  double drain_timeout_s = 30.0;
+};
+
+// --check: parse the config and compile every rule; errors to stderr as FILE:LINE: message.
+int run_check(const DaemonOptions& options, RuleEngineFactory& factory);
+// Runs until SIGTERM/SIGINT. Returns the process exit code.
+int run_daemon(const DaemonOptions& options, RuleEngineFactory& factory);
+
+class Daemon {
+ public:
+  Daemon(DaemonOptions options, RuleEngineFactory& factory);
+  int run();
+
+ private:
+  // Loads config + rules and opens the listening sockets the version adds. On failure returns null
+  // and fills `errors`; nothing of the running version changes.
+  std::shared_ptr<const ConfigVersion> load_version(std::vector<ConfigError>& errors);
+  void reload();
+
+  DaemonOptions options_;
+  RuleEngineFactory& factory_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::set<std::string> open_listen_keys_;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace irulesd

@@ -1,0 +1,94 @@
+// llhttp wrapper that parses one HTTP/1.x message head at a time into a RequestHead/ResponseHead and
+// pauses at the two points where the proxy must act: the end of the head and the end of the message.
+// Body bytes are not copied: the caller forwards the raw bytes it fed (chunk framing included).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <llhttp.h>
+
+#include "core/transaction.h"
+
+namespace irulesd {
+
+// Why a feed() stopped before the end of its input (or that it consumed everything).
+enum class ParseStop {
+  NeedMore,         // every byte consumed; the message goes on in the next read
+  HeadComplete,     // paused right after the head; `consumed` bytes belong to the head (or earlier)
+  MessageComplete,  // paused right after the last byte of the message
+  Error,            // malformed input or a limit: see error_reason() / limit_exceeded()
+};
+
+struct ParseResult {
+  ParseStop stop = ParseStop::NeedMore;
+  std::size_t consumed = 0;   // bytes of the input that were parsed
+};
+
+struct HeadLimits {
+  std::size_t max_header_size = 32768;  // request/status line + header lines, as they arrive
+  std::size_t max_header_count = 64;
+};
+
+class HttpParser {
+ public:
+  enum class Kind { Request, Response };
+  explicit HttpParser(Kind kind);
+  HttpParser(const HttpParser&) = delete;
+  HttpParser& operator=(const HttpParser&) = delete;
+
+  void set_limits(const HeadLimits& limits) { limits_ = limits; }
+  // Where parsed heads go. A request parser fills a RequestHead, a response parser a ResponseHead.
+  void set_request_target(RequestHead* head) { request_ = head; }
+  void set_response_target(ResponseHead* head) { response_ = head; }
+  // For a response parser: the answered request was HEAD, so the response has no body.
+  void set_expect_no_body(bool no_body) { expect_no_body_ = no_body; }
+
+  ParseResult feed(const char* data, std::size_t len);
+  // The peer closed: completes a message delimited by EOF. Returns true if it completed one.
+  bool finish();
+  // Continue after HeadComplete / MessageComplete.
+  void resume();
+  // Start over, e.g. for a new server connection's response stream.
+  void reset();
+
+  bool keep_alive() const { return llhttp_should_keep_alive(&parser_) != 0; }
+  // True once a head asked for a protocol switch (Upgrade + Connection: upgrade, or CONNECT).
+  bool upgrade() const { return parser_.upgrade != 0; }
+  bool in_head() const { return in_head_; }
+  bool limit_exceeded() const { return limit_exceeded_; }
+  const std::string& limit_name() const { return limit_name_; }
+  const char* error_reason() const;
+
+ private:
+  static int on_message_begin(llhttp_t* p);
+  static int on_url(llhttp_t* p, const char* at, std::size_t len);
+  static int on_status(llhttp_t* p, const char* at, std::size_t len);
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t len);
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t len);
+  static int on_header_value_complete(llhttp_t* p);
+  static int on_headers_complete(llhttp_t* p);
+  static int on_message_complete(llhttp_t* p);
+  static HttpParser& self(llhttp_t* p) { return *static_cast<HttpParser*>(p->data); }
+  int count_head_bytes(std::size_t len);
+  int fail_limit(const char* name);
+
+  llhttp_t parser_;
+  llhttp_settings_t settings_;
+  Kind kind_;
+  HeadLimits limits_;
+  RequestHead* request_ = nullptr;
+  ResponseHead* response_ = nullptr;
+  bool expect_no_body_ = false;
+  bool in_head_ = true;
+  bool field_done_ = false;   // the current header's name is complete, value bytes are arriving
+  std::string field_;
+  std::string value_;
+  std::size_t head_bytes_ = 0;
+  std::size_t header_count_ = 0;
+  bool limit_exceeded_ = false;
+  std::string limit_name_;
+  ParseStop pause_reason_ = ParseStop::NeedMore;
+};
+
+}  // namespace irulesd

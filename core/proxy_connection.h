@@ -1,0 +1,125 @@
+// One client connection and the server-side connection it uses (BIG-IP without OneConnect): the
+// HTTP/1.1 request/response cycle with rule events, or a byte tunnel after HTTP::disable or a
+// granted upgrade. Lives on its worker's thread; deletes itself once both sockets have closed.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/http_parser.h"
+#include "core/transaction.h"
+#include "core/worker.h"
+
+namespace irulesd {
+
+class ProxyConnection {
+ public:
+  ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> version, const VirtualServer& vs);
+  ProxyConnection(const ProxyConnection&) = delete;
+  ProxyConnection& operator=(const ProxyConnection&) = delete;
+
+  // Accepts from the listener and starts reading. On failure the connection deletes itself.
+  void accept(uv_stream_t* listener);
+  // Drain timeout or immediate stop: close both sides now.
+  void force_close();
+
+ private:
+  // A socket of this connection; heap-allocated so that its close callback can free it.
+  struct Socket {
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    ProxyConnection* owner;
+    bool is_client;
+    bool reading = false;
+    bool eof = false;
+    std::size_t queued = 0;    // bytes handed to libuv and not yet written
+  };
+  struct PendingWrite;
+
+  enum class State {
+    ReadingRequest,    // parsing a request head (or waiting for the next one)
+    Connecting,        // head parsed and decided; connecting to a pool member
+    ForwardingBody,    // head sent; request body bytes stream to the server
+    AwaitingResponse,  // request complete; client bytes wait in stash_ (pipelining)
+    Tunnel,            // HTTP is off: bytes pass both ways unparsed
+    Closing,
+  };
+
+  ~ProxyConnection() = default;
+
+  // libuv callbacks.
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_write(uv_write_t* req, int status);
+  static void on_connect(uv_connect_t* req, int status);
+  static void on_shutdown(uv_shutdown_t* req, int status);
+  static void on_socket_closed(uv_handle_t* handle);
+
+  // Client side.
+  void on_client_data(const char* data, std::size_t len);
+  void on_client_eof();
+  std::size_t process_client_bytes(const char* data, std::size_t len);
+  void pump_client();
+  void on_request_head();
+  void on_request_complete();
+  void reject_request(int status, const char* reason, const std::string& log_message);
+
+  // Server side.
+  void connect_to_pool(const std::string& pool_name);
+  void try_next_member();
+  void on_server_connected(Socket* socket);
+  void send_request_head();
+  void on_server_data(const char* data, std::size_t len);
+  void on_server_eof();
+  void on_response_head();
+  void on_response_complete();
+  void finish_exchange();
+  void close_server();
+
+  // Flow.
+  void enter_tunnel();
+  void send(Socket* to, const char* data, std::size_t len);
+  void send_owned(Socket* to, std::string&& data);
+  void update_reading();
+  void set_reading(Socket* socket, bool on);
+  bool fire(Event event);
+  void close_all();
+  void reset_client();
+  void close_after_flush(Socket* flush_to);
+
+  Worker& worker_;
+  // Declared before tx_: the transaction (and its rule scope) is destroyed first, while the engine
+  // that made the scope is still alive.
+  std::shared_ptr<WorkerVersion> version_;
+  const VirtualServer& vs_;
+  Transaction tx_;
+  RequestHead request_;
+  ResponseHead response_;
+  HttpParser request_parser_{HttpParser::Kind::Request};
+  HttpParser response_parser_{HttpParser::Kind::Response};
+
+  Socket* client_ = nullptr;
+  Socket* server_ = nullptr;      // connected server socket
+  Socket* connecting_ = nullptr;  // server socket while connecting
+  int open_sockets_ = 0;
+  State state_ = State::ReadingRequest;
+  std::string stash_;             // client bytes received but not yet processed
+  std::string head_buf_;          // serialized heads; reused while writes complete at once
+  std::string server_pool_;       // pool of the current server connection
+  std::string member_name_;       // member of the current server connection
+  std::string connecting_pool_;
+  std::size_t member_start_ = 0;
+  std::size_t member_attempts_ = 0;
+  bool request_done_ = false;
+  bool response_done_ = false;
+  bool request_keep_alive_ = true;
+  bool upgrade_granted_ = false;  // a websocket profile let this upgrade through: 101 -> tunnel
+  bool tunnel_after_head_ = false;
+  bool client_closed_fired_ = false;
+  bool accepted_ = false;
+};
+
+}  // namespace irulesd

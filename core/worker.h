@@ -1,0 +1,92 @@
+// A worker: one thread, one libuv loop, its own listeners (SO_REUSEPORT) and its own rule engine
+// per config version. Versions and stop orders arrive from the main thread through a uv_async.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "core/config_version.h"
+#include "core/rule_engine.h"
+
+namespace irulesd {
+
+class ProxyConnection;
+
+// What one worker runs a version with. Connections hold it, so a version's rule engine lives until
+// the last connection that started under it has closed — on this worker's thread.
+struct WorkerVersion {
+  std::shared_ptr<const ConfigVersion> shared;
+  std::unique_ptr<RuleEngine> engine;
+};
+
+struct WorkerOptions {
+  double drain_timeout_s = 30.0;   // SIGTERM: how long open connections may take to finish
+};
+
+class Worker {
+ public:
+  Worker(int index, RuleEngineFactory& factory, WorkerOptions options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Starts the thread, which builds its engine for `first` before accepting.
+  void start(std::shared_ptr<const ConfigVersion> first);
+  // Thread-safe: switch new connections to `version` (listeners opened/closed to match).
+  void post_version(std::shared_ptr<const ConfigVersion> version);
+  // Thread-safe: stop accepting; drain (up to the drain timeout) or close everything now.
+  void post_stop(bool drain);
+  void join();
+
+  // For connections (worker thread only).
+  uv_loop_t* loop() { return &loop_; }
+  int index() const { return index_; }
+  char* read_buffer() { return read_buffer_; }
+  static constexpr std::size_t kReadBufferSize = 64 * 1024;
+  void connection_closed(ProxyConnection* conn);
+
+ private:
+  struct Listener {
+    uv_tcp_t tcp;
+    Worker* worker;
+    std::string key;
+  };
+  void run();
+  void on_async();
+  void apply_version(std::shared_ptr<const ConfigVersion> version);
+  void on_connection(Listener* listener, int status);
+  void close_listener(Listener* listener);
+  void begin_stop(bool drain);
+  void maybe_finish_stop();
+
+  int index_;
+  RuleEngineFactory& factory_;
+  WorkerOptions options_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t drain_timer_;
+  std::thread thread_;
+
+  std::mutex mutex_;   // guards the three fields below
+  // Applied in order: each version may open the listening sockets it brought.
+  std::vector<std::shared_ptr<const ConfigVersion>> pending_versions_;
+  int pending_stop_ = 0;   // 0 none, 1 drain, 2 now
+  bool async_closed_ = false;
+
+  std::shared_ptr<WorkerVersion> current_;
+  std::map<std::string, Listener*> listeners_;
+  std::unordered_set<ProxyConnection*> connections_;
+  bool stopping_ = false;
+  bool loop_handles_closed_ = false;
+  char read_buffer_[kReadBufferSize];
+};
+
+}  // namespace irulesd
