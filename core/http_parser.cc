@@ -160,6 +160,7 @@ int HttpParser::on_headers_complete(llhttp_t* p) {
 
 int HttpParser::on_message_complete(llhttp_t* p) {
   HttpParser& s = self(p);
+  s.in_head_ = true;   // whatever comes next starts a new head
   s.pause_reason_ = ParseStop::MessageComplete;
   return HPE_PAUSED;
 }

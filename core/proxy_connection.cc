@@ -323,8 +323,11 @@ void ProxyConnection::connect_to_pool(const std::string& pool_name) {
                                tx_.client_addr, tx_.client_port, vs_.name));
     return;
   }
-  std::atomic<uint32_t>& position = version_->shared->rr_positions[pool->name];
-  member_start_ = position.fetch_add(1, std::memory_order_relaxed) % pool->members.size();
+  // Every pool has its position from load time; find() never inserts, so workers share the map safely.
+  auto position = version_->shared->rr_positions.find(pool->name);
+  member_start_ = position == version_->shared->rr_positions.end()
+                      ? 0
+                      : position->second.fetch_add(1, std::memory_order_relaxed) % pool->members.size();
   member_attempts_ = 0;
   try_next_member();
 }
