@@ -68,6 +68,14 @@ struct HttpProfile {
   SourceLoc loc;
 };
 
+// Settings of a tcp profile (`ltm profile tcp NAME { defaults-from /Common/tcp idle-timeout N }`);
+// /Common/tcp carries BIG-IP's defaults.
+struct TcpProfile {
+  std::string name = "/Common/tcp";
+  uint32_t idle_timeout_s = 300;   // 0 = indefinite: an idle connection is reset after this long
+  SourceLoc loc;
+};
+
 enum class SnatType { None, Automap };
 
 // `ltm virtual NAME { destination A:P ip-protocol tcp mask M source CIDR pool P profiles {..}
@@ -84,6 +92,7 @@ struct VirtualServer {
   bool has_http_profile = false;      // an http profile (or one derived from /Common/http) is attached
   bool has_websocket_profile = false; // upgrades allowed natively (BIG-IP 12.1+ websocket profile)
   HttpProfile http;                   // limits of the attached http profile
+  TcpProfile tcp;                     // the attached tcp profile (/Common/tcp when none is named)
   std::vector<std::string> rules;     // canonical rule names, in attachment order
   SnatType snat = SnatType::None;
   SourceLoc loc;
@@ -102,7 +111,8 @@ struct Config {
   std::vector<SelfIp> self_ips;
   std::vector<Node> nodes;
   std::vector<Pool> pools;
-  std::vector<HttpProfile> http_profiles;
+  std::vector<HttpProfile> http_profiles;   // custom ones; the built-in /Common/http is implied
+  std::vector<TcpProfile> tcp_profiles;     // custom ones; the built-in /Common/tcp is implied
   std::vector<VirtualServer> virtuals;
   std::vector<Rule> rules;
 

@@ -164,14 +164,44 @@ class PropertyReader {
 
 // ---- the parser ------------------------------------------------------------------------------------------
 
-enum class ObjectKind { SelfIp, Node, Pool, HttpProfile, Virtual, Rule };
+enum class ObjectKind { SelfIp, Node, Pool, Profile, Virtual, Rule };
 
-// A custom http profile before its defaults-from chain is resolved.
+// The custom profile types irulesd reads, each with its built-in parent and its numeric settings
+// (BIG-IP's defaults). A custom profile inherits every setting it does not name from defaults-from.
+struct ProfileSetting {
+  const char* key;
+  uint64_t default_value;
+  uint64_t max;
+  bool indefinite_allowed;   // "indefinite" is accepted and stored as 0
+};
+struct ProfileType {
+  const char* type;      // "http"
+  const char* builtin;   // "/Common/http"
+  std::vector<ProfileSetting> settings;
+};
+const std::vector<ProfileType>& profile_types() {
+  static const std::vector<ProfileType> types = {
+      {"http", "/Common/http", {{"max-header-size", 32768, 0x7fffffff, false}, {"max-header-count", 64, 0xffff, false}}},
+      {"tcp", "/Common/tcp", {{"idle-timeout", 300, 0xfffffffe, true}}},
+  };
+  return types;
+}
+const ProfileType* find_profile_type(const std::string& type) {
+  for (const ProfileType& t : profile_types()) {
+    if (type == t.type) return &t;
+  }
+  return nullptr;
+}
+
+// A custom profile before its defaults-from chain is resolved.
 struct PendingProfile {
+  const ProfileType* type = nullptr;
+  std::string name;
+  int line = 0;
   std::string parent;
   int parent_line = 0;
-  std::optional<std::size_t> max_header_size;
-  std::optional<std::size_t> max_header_count;
+  std::map<std::string, uint64_t> own;        // settings the profile names itself
+  std::map<std::string, uint64_t> resolved;   // every setting, after defaults-from
   enum class State { Unresolved, Resolving, Done } state = State::Unresolved;
 };
 
@@ -281,8 +311,9 @@ class Parser {
       kind = ObjectKind::Virtual;
     } else if (bare_is(s, 0, "ltm") && bare_is(s, 1, "rule")) {
       kind = ObjectKind::Rule;
-    } else if (bare_is(s, 0, "ltm") && bare_is(s, 1, "profile") && bare_is(s, 2, "http")) {
-      kind = ObjectKind::HttpProfile;
+    } else if (bare_is(s, 0, "ltm") && bare_is(s, 1, "profile") && s.words.size() > 2 &&
+               find_profile_type(s.words[2].text)) {
+      kind = ObjectKind::Profile;
       type_words = 3;
     } else {
       std::string type = w[0].text;
@@ -303,7 +334,7 @@ class Parser {
       if (w[0].is_block()) {
         error(w[0].line, "config", "unexpected { } block where an object type belongs");
       } else if (bare_is(s, 1, "profile")) {
-        error(w[0].line, type + what, "profile type is not supported (custom profiles: ltm profile http only)");
+        error(w[0].line, type + what, "profile type is not supported (custom profiles: ltm profile http and tcp only)");
       } else if (bare_is(s, 0, "ltm") && (bare_is(s, 1, "monitor") || bare_is(s, 1, "data-group") ||
                                           bare_is(s, 1, "persistence"))) {
         error(w[0].line, type + what, "object type is not supported yet");
@@ -340,7 +371,9 @@ class Parser {
       case ObjectKind::SelfIp: parse_self(name, name_word.line, *body, object); break;
       case ObjectKind::Node: parse_node(name, name_word.line, *body, object); break;
       case ObjectKind::Pool: parse_pool(name, name_word.line, *body, object); break;
-      case ObjectKind::HttpProfile: parse_http_profile(name, name_word.line, *body, object); break;
+      case ObjectKind::Profile:
+        parse_profile(*find_profile_type(w[2].text), name, name_word.line, *body, object);
+        break;
       case ObjectKind::Virtual: parse_virtual(name, name_word.line, *body, object); break;
       case ObjectKind::Rule:
         config_.rules.push_back(Rule{name, body->text, SourceLoc{config_.file, body->text_line}});
@@ -477,43 +510,49 @@ class Parser {
     }
   }
 
-  void parse_http_profile(const std::string& name, int line, const ConfigWord& body, const std::string& object) {
+  void parse_profile(const ProfileType& type, const std::string& name, int line, const ConfigWord& body,
+                     const std::string& object) {
     if (name == kHttpProfile || name == kTcpProfile || name == kWebsocketProfile) {
       error(line, object, "a built-in profile cannot be redefined");
       return;
     }
-    HttpProfile profile;
-    profile.name = name;
-    profile.loc = SourceLoc{config_.file, line};
     PendingProfile pending;
+    pending.type = &type;
+    pending.name = name;
+    pending.line = line;
     PropertyReader r(body);
     while (const ConfigWord* key = r.next_key()) {
+      const ProfileSetting* setting = nullptr;
+      for (const ProfileSetting& st : type.settings) {
+        if (!key->is_block() && key->text == st.key) setting = &st;
+      }
       if (key->text == "defaults-from" && !key->is_block()) {
         if (const ConfigWord* v = scalar_value(r, *key, object)) {
           pending.parent = canonical_name(v->value());
           pending.parent_line = v->line;
         }
-      } else if ((key->text == "max-header-size" || key->text == "max-header-count") && !key->is_block()) {
+      } else if (setting) {
         const ConfigWord* v = scalar_value(r, *key, object);
         uint64_t n = 0;
         if (!v) continue;
-        if (!parse_uint(v->value(), 0x7fffffff, &n) || n == 0) {
-          error(v->line, object, key->text + " " + v->text + " is not a positive integer");
-        } else if (key->text == "max-header-size") {
-          pending.max_header_size = n;
+        if (setting->indefinite_allowed && v->value() == "indefinite") {
+          pending.own[setting->key] = 0;
+        } else if (!parse_uint(v->value(), setting->max, &n) || n == 0) {
+          error(v->line, object, key->text + " " + v->text + " is not a positive integer" +
+                                     (setting->indefinite_allowed ? " or indefinite" : ""));
         } else {
-          pending.max_header_count = n;
+          pending.own[setting->key] = n;
         }
       } else {
         unknown_property(r, *key, object);
       }
     }
     if (pending.parent.empty()) {
-      error(line, object, "missing defaults-from (a custom http profile derives from /Common/http)");
-      pending.parent = kHttpProfile;  // keeps resolution going without a second error
+      error(line, object, std::string("missing defaults-from (a custom ") + type.type + " profile derives from " +
+                              type.builtin + ")");
+      pending.parent = type.builtin;  // keeps resolution going without a second error
     }
-    profile_index_[name] = config_.http_profiles.size();
-    config_.http_profiles.push_back(std::move(profile));
+    profile_index_[name] = pending_profiles_.size();
     pending_profiles_.push_back(std::move(pending));
   }
 
@@ -675,12 +714,11 @@ class Parser {
     }
   }
 
-  // Fills a custom profile's limits from its defaults-from chain (which may name profiles defined
+  // Fills a custom profile's settings from its defaults-from chain (which may name profiles defined
   // later); returns false when the chain is broken (already reported).
   bool resolve_profile(std::size_t index) {
     PendingProfile& pending = pending_profiles_[index];
-    HttpProfile& profile = config_.http_profiles[index];
-    std::string object = "ltm profile http " + profile.name;
+    std::string object = std::string("ltm profile ") + pending.type->type + " " + pending.name;
     if (pending.state == PendingProfile::State::Done) return true;
     if (pending.state == PendingProfile::State::Resolving) {
       error(pending.parent_line, object, "defaults-from forms a cycle through " + pending.parent);
@@ -688,28 +726,55 @@ class Parser {
     }
     pending.state = PendingProfile::State::Resolving;
     bool ok = true;
-    HttpProfile base;  // /Common/http: BIG-IP's defaults
-    if (pending.parent != kHttpProfile) {
+    for (const ProfileSetting& st : pending.type->settings) pending.resolved[st.key] = st.default_value;
+    if (pending.parent != pending.type->builtin) {
       auto it = profile_index_.find(pending.parent);
-      if (it != profile_index_.end()) {
+      if (it != profile_index_.end() && pending_profiles_[it->second].type == pending.type) {
         ok = resolve_profile(it->second);
-        base = config_.http_profiles[it->second];
-      } else if (pending.parent == kTcpProfile || pending.parent == kWebsocketProfile) {
-        error(pending.parent_line, object, "defaults-from " + pending.parent + " is not an http profile");
+        pending.resolved = pending_profiles_[it->second].resolved;
+      } else if (it != profile_index_.end() || pending.parent == kHttpProfile || pending.parent == kTcpProfile ||
+                 pending.parent == kWebsocketProfile) {
+        error(pending.parent_line, object,
+              "defaults-from " + pending.parent + " is not a" + (pending.type->type[0] == 'h' ? "n " : " ") +
+                  pending.type->type + " profile");
         ok = false;
       } else {
         error(pending.parent_line, object, "defaults-from " + pending.parent + ": profile does not exist");
         ok = false;
       }
     }
-    profile.max_header_size = pending.max_header_size.value_or(base.max_header_size);
-    profile.max_header_count = pending.max_header_count.value_or(base.max_header_count);
+    for (const auto& [key, value] : pending.own) pending.resolved[key] = value;
     pending.state = PendingProfile::State::Done;
     return ok;
   }
 
+  // Resolves every custom profile and lists it in the model, in file order per type.
   void resolve_profiles() {
     for (std::size_t i = 0; i < pending_profiles_.size(); ++i) resolve_profile(i);
+    for (const PendingProfile& p : pending_profiles_) {
+      SourceLoc loc{config_.file, p.line};
+      if (p.type == find_profile_type("http")) {
+        config_.http_profiles.push_back(HttpProfile{p.name, p.resolved.at("max-header-size"),
+                                                    p.resolved.at("max-header-count"), loc});
+      } else {
+        config_.tcp_profiles.push_back(
+            TcpProfile{p.name, static_cast<uint32_t>(p.resolved.at("idle-timeout")), loc});
+      }
+    }
+  }
+
+  const HttpProfile* custom_http_profile(const std::string& name) const {
+    for (const HttpProfile& p : config_.http_profiles) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
+
+  const TcpProfile* custom_tcp_profile(const std::string& name) const {
+    for (const TcpProfile& p : config_.tcp_profiles) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
   }
 
   void resolve_virtuals() {
@@ -728,16 +793,21 @@ class Parser {
       }
 
       int http_count = 0;
+      int tcp_count = 0;
       for (std::size_t pi = 0; pi < vs.profiles.size(); ++pi) {
         const std::string& p = vs.profiles[pi];
-        auto custom = profile_index_.find(p);
-        if (p == kHttpProfile || custom != profile_index_.end()) {
+        const HttpProfile* custom_http = custom_http_profile(p);
+        const TcpProfile* custom_tcp = custom_tcp_profile(p);
+        if (p == kHttpProfile || custom_http) {
           vs.has_http_profile = true;
-          vs.http = p == kHttpProfile ? HttpProfile{} : config_.http_profiles[custom->second];
+          vs.http = custom_http ? *custom_http : HttpProfile{};
           if (++http_count == 2) error(refs.profile_lines[pi], object, "more than one http profile is attached");
+        } else if (p == kTcpProfile || custom_tcp) {
+          vs.tcp = custom_tcp ? *custom_tcp : TcpProfile{};
+          if (++tcp_count == 2) error(refs.profile_lines[pi], object, "more than one tcp profile is attached");
         } else if (p == kWebsocketProfile) {
           vs.has_websocket_profile = true;
-        } else if (p != kTcpProfile) {
+        } else {
           error(refs.profile_lines[pi], object, "profile " + p + " does not exist");
         }
       }
@@ -780,8 +850,8 @@ class Parser {
   std::vector<ConfigError> errors_;
   std::map<ObjectKind, std::map<std::string, int>> first_line_;  // canonical name -> line, per type
   std::vector<std::pair<std::size_t, std::size_t>> member_refs_;  // (pool, member) to resolve
-  std::map<std::string, std::size_t> profile_index_;             // custom http profile -> index
-  std::vector<PendingProfile> pending_profiles_;                 // parallel to config_.http_profiles
+  std::map<std::string, std::size_t> profile_index_;             // custom profile -> pending index
+  std::vector<PendingProfile> pending_profiles_;                 // custom profiles in file order
   std::vector<VirtualRefs> virtual_refs_;                        // parallel to config_.virtuals
 };
 

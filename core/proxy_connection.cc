@@ -51,6 +51,7 @@ void ProxyConnection::accept(uv_stream_t* listener) {
     return;
   }
   accepted_ = true;
+  last_activity_ms_ = uv_now(worker_.loop());
   uv_tcp_nodelay(&client_->tcp, 1);
   sockaddr_storage peer{}, local{};
   int len = sizeof peer;
@@ -87,6 +88,7 @@ void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   Socket* socket = static_cast<Socket*>(stream->data);
   ProxyConnection* self = socket->owner;
   if (self->state_ == State::Closing) return;
+  self->last_activity_ms_ = uv_now(self->worker_.loop());
   if (nread > 0) {
     if (socket->is_client) {
       self->on_client_data(buf->base, static_cast<std::size_t>(nread));
@@ -629,5 +631,13 @@ void ProxyConnection::reset_client() {
 }
 
 void ProxyConnection::force_close() { close_all(); }
+
+void ProxyConnection::check_idle(uint64_t now_ms) {
+  uint64_t timeout_ms = uint64_t{vs_.tcp.idle_timeout_s} * 1000;
+  if (timeout_ms == 0 || state_ == State::Closing || now_ms - last_activity_ms_ < timeout_ms) return;
+  log_line(LogLevel::Info, "Connection {}:{} on {} idle for {} s (idle-timeout of profile {}); reset",
+           tx_.client_addr, tx_.client_port, vs_.name, vs_.tcp.idle_timeout_s, vs_.tcp.name);
+  reset_client();
+}
 
 }  // namespace irulesd

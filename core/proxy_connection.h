@@ -25,6 +25,8 @@ class ProxyConnection {
   void accept(uv_stream_t* listener);
   // Drain timeout or immediate stop: close both sides now.
   void force_close();
+  // Resets the connection when nothing moved for the tcp profile's idle-timeout (0 = never).
+  void check_idle(uint64_t now_ms);
 
  private:
   // A socket of this connection; heap-allocated so that its close callback can free it.
@@ -120,6 +122,7 @@ class ProxyConnection {
   bool tunnel_after_head_ = false;
   bool client_closed_fired_ = false;
   bool accepted_ = false;
+  uint64_t last_activity_ms_ = 0;   // loop time of the last byte read on either side
 };
 
 }  // namespace irulesd

@@ -19,6 +19,9 @@ void Worker::start(std::shared_ptr<const ConfigVersion> first) {
   async_.data = this;
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
+  uv_timer_init(&loop_, &idle_sweep_timer_);
+  idle_sweep_timer_.data = this;
+  uv_timer_start(&idle_sweep_timer_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->sweep_idle(); }, 1000, 1000);
   pending_versions_.push_back(std::move(first));
   thread_ = std::thread([this] { run(); });
 }
@@ -152,6 +155,12 @@ void Worker::begin_stop(bool drain) {
   maybe_finish_stop();
 }
 
+void Worker::sweep_idle() {
+  uint64_t now = uv_now(&loop_);
+  // check_idle only starts closes (the set changes in close callbacks, later), so iterating is safe.
+  for (ProxyConnection* conn : connections_) conn->check_idle(now);
+}
+
 void Worker::maybe_finish_stop() {
   if (!connections_.empty() || loop_handles_closed_) return;
   loop_handles_closed_ = true;
@@ -161,6 +170,7 @@ void Worker::maybe_finish_stop() {
   }
   uv_timer_stop(&drain_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 

@@ -66,6 +66,7 @@ class Worker {
   void close_listener(Listener* listener);
   void begin_stop(bool drain);
   void maybe_finish_stop();
+  void sweep_idle();
 
   int index_;
   RuleEngineFactory& factory_;
@@ -73,6 +74,7 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t drain_timer_;
+  uv_timer_t idle_sweep_timer_;   // once a second: idle-timeout checks (one timer, not one per connection)
   std::thread thread_;
 
   std::mutex mutex_;   // guards the three fields below

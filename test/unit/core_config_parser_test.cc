@@ -344,7 +344,7 @@ TEST_CASE("config: unknown object types", "[config]") {
   expect_error("\nsys x { }\n", 2, "unknown object type sys x");
   expect_error("ltm monitor http /Common/m { }\n", 1, "ltm monitor http /Common/m: object type is not supported yet");
   expect_error("ltm data-group internal dg { type string }\n", 1, "ltm data-group internal dg: object type");
-  expect_error("ltm profile tcp t { }\n", 1, "ltm profile http only");
+  expect_error("ltm profile fastl4 t { }\n", 1, "ltm profile http and tcp only");
   expect_error("ltm node { address 1.1.1.1 }\n", 1, "missing object name");
   expect_error("ltm node a\n", 1, "missing { } body");
   expect_error("ltm node a { address 1.1.1.1 } extra\n", 1, "unexpected extra after the { } body");
@@ -483,4 +483,34 @@ TEST_CASE("config: tokenizer errors come through parse_config", "[config]") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].file == "x.conf");
   CHECK(r.errors[0].line == 2);
+}
+
+TEST_CASE("config: tcp profile idle-timeout reaches the virtual, default 300", "[config]") {
+  auto c = parse_ok(
+      "ltm virtual v {\n    destination 10.0.0.1:80\n    profiles { ws_tcp { } http { } }\n}\n"
+      "ltm virtual w {\n    destination 10.0.0.1:81\n    profiles { tcp { } }\n}\n"
+      "ltm profile tcp ws_tcp { defaults-from base }\n"
+      "ltm profile tcp base {\n    defaults-from /Common/tcp\n    idle-timeout 3600\n}\n"
+      "ltm profile tcp forever { defaults-from tcp idle-timeout indefinite }\n");
+  REQUIRE(c->tcp_profiles.size() == 3);
+  CHECK(c->virtuals[0].tcp.name == "/Common/ws_tcp");
+  CHECK(c->virtuals[0].tcp.idle_timeout_s == 3600);
+  CHECK(c->virtuals[1].tcp.name == "/Common/tcp");
+  CHECK(c->virtuals[1].tcp.idle_timeout_s == 300);
+  CHECK(c->tcp_profiles[2].idle_timeout_s == 0);
+  CHECK(c->tcp_profiles[1].loc.line == 10);
+}
+
+TEST_CASE("config: tcp profile errors", "[config]") {
+  expect_error("ltm profile tcp t {\n    defaults-from /Common/tcp\n    idle-timeout soon\n}\n", 3,
+               "idle-timeout soon is not a positive integer or indefinite");
+  expect_error("ltm profile tcp t {\n    defaults-from /Common/http\n}\n", 2, "not a tcp profile");
+  expect_error("ltm profile tcp t { defaults-from tcp max-header-size 5 }\n", 1, "unknown property max-header-size");
+  expect_error("ltm profile http h { defaults-from http }\nltm profile tcp h { defaults-from tcp }\n", 2,
+               "first defined at line 1");
+  expect_error("ltm profile tcp t { defaults-from tcp }\nltm profile http h { defaults-from t }\n", 2,
+               "not an http profile");
+  expect_error(with_virtual("    destination 1.1.1.1:80\n    profiles { tcp { } t { } }\n") +
+                   "ltm profile tcp t { defaults-from tcp }\n",
+               4, "more than one tcp profile");
 }
