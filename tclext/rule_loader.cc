@@ -1,0 +1,140 @@
+#include "tclext/rule_loader.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "tclext/script_check.h"
+
+namespace irulesd::tclext {
+namespace {
+
+constexpr const char* kWhenUsage = "wrong # args: should be \"when EVENT ?priority N? BODY\"";
+
+std::optional<int> parse_priority(std::string_view text) {
+  int value = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (value < kMinPriority || value > kMaxPriority) return std::nullopt;
+  return value;
+}
+
+std::string bad_priority(std::string_view text) {
+  return "bad priority \"" + std::string(text) + "\": must be an integer from 0 to 1000";
+}
+
+class RuleLoader {
+ public:
+  RuleLoader(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors)
+      : interp_(interp), rule_(rule), out_(out), errors_(errors) {}
+
+  bool load() {
+    out_->name = rule_.name;
+    out_->handlers.clear();
+    const char* p = rule_.text.data();
+    const char* end = p + rule_.text.size();
+    while (p < end) {
+      Tcl_Parse parse;
+      if (Tcl_ParseCommand(interp_, p, static_cast<int>(end - p), 0, &parse) != TCL_OK) {
+        fail(parse.term, Tcl_GetStringResult(interp_));
+        Tcl_ResetResult(interp_);
+        break;   // past a parse error nothing can be trusted
+      }
+      if (parse.numWords > 0) top_level(words_of(parse), parse.commandStart);
+      const char* next = parse.commandStart + parse.commandSize;
+      Tcl_FreeParse(&parse);
+      if (next <= p) break;
+      p = next;
+    }
+    for (std::size_t i = 0; i < out_->handlers.size(); ++i) {
+      if (!explicit_priority_[i]) out_->handlers[i].priority = rule_priority_;
+    }
+    return ok_;
+  }
+
+ private:
+  void top_level(const std::vector<Word>& w, const char* command_start) {
+    std::string_view name = w[0].literal ? w[0].value() : std::string_view();
+    if (name == "when") return when(w, command_start);
+    if (name == "priority" && w.size() == 2) {
+      std::optional<int> priority = w[1].literal ? parse_priority(w[1].value()) : std::nullopt;
+      if (!priority) return fail(w[1].start, bad_priority(std::string_view(w[1].start, w[1].size)));
+      rule_priority_ = *priority;
+      return;
+    }
+    fail(command_start, "code outside of a when block: \"" +
+                            std::string(w[0].start, static_cast<std::size_t>(w[0].size)) + "\"");
+  }
+
+  // when EVENT ?priority N? ?timing on|off? BODY
+  void when(const std::vector<Word>& w, const char* command_start) {
+    const std::size_t n = w.size();
+    if (n < 3 || n % 2 == 0) return fail(command_start, kWhenUsage);
+    if (!w[1].literal) return fail(w[1].start, "event name must be a literal");
+    std::optional<Event> event = parse_event_name(w[1].value());
+    if (!event) return fail(w[1].start, "unknown event " + std::string(w[1].value()));
+
+    Handler handler;
+    handler.event = *event;
+    bool has_priority = false;
+    for (std::size_t i = 2; i + 1 < n; i += 2) {
+      std::string_view option = w[i].literal ? w[i].value() : std::string_view();
+      std::string_view value = w[i + 1].literal ? w[i + 1].value() : std::string_view();
+      if (option == "priority") {
+        std::optional<int> priority = parse_priority(value);
+        if (!priority) return fail(w[i + 1].start, bad_priority(value));
+        handler.priority = *priority;
+        has_priority = true;
+      } else if (option == "timing" && (value == "on" || value == "off" || value == "enable" || value == "disable")) {
+        // Timing statistics are not collected; accepted so BIG-IP rules load unchanged.
+      } else {
+        return fail(w[i].start, kWhenUsage);
+      }
+    }
+
+    const Word& body = w[n - 1];
+    if (!body.literal) return fail(body.start, "the body of when must be a braced script");
+    if (auto error = check_script(interp_, body.text, static_cast<std::size_t>(body.text_size))) {
+      return fail(error->where, error->message);
+    }
+    handler.body.assign(body.text, static_cast<std::size_t>(body.text_size));
+    handler.line = line_of(body.text);
+    out_->handlers.push_back(std::move(handler));
+    explicit_priority_.push_back(has_priority);
+  }
+
+  int line_of(const char* where) const {
+    const char* begin = rule_.text.data();
+    where = std::clamp(where, begin, begin + rule_.text.size());
+    return rule_.loc.line + static_cast<int>(std::count(begin, where, '\n'));
+  }
+
+  void fail(const char* where, const std::string& message) {
+    errors_->push_back(ConfigError{rule_.loc.file, line_of(where), "rule " + rule_.name + ": " + message});
+    ok_ = false;
+  }
+
+  Tcl_Interp* interp_;
+  const Rule& rule_;
+  LoadedRule* out_;
+  std::vector<ConfigError>* errors_;
+  std::vector<bool> explicit_priority_;
+  int rule_priority_ = kDefaultPriority;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::optional<Event> parse_event_name(std::string_view name) {
+  static constexpr Event kEvents[] = {Event::ClientAccepted, Event::HttpRequest, Event::HttpResponse,
+                                      Event::ClientClosed};
+  for (Event event : kEvents) {
+    if (name == event_name(event)) return event;
+  }
+  return std::nullopt;
+}
+
+bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors) {
+  return RuleLoader(interp, rule, out, errors).load();
+}
+
+}  // namespace irulesd::tclext

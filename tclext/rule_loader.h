@@ -1,0 +1,41 @@
+// Splits an iRule's text into its event handlers. A rule is a sequence of top-level
+// `when EVENT ?priority N? { body }` commands (comments allowed; a top-level `priority N` sets the
+// default of the rule's handlers, as on BIG-IP). Every body is syntax-checked with Tcl's parser.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tcl.h>
+
+#include "core/config.h"
+#include "core/transaction.h"
+
+namespace irulesd::tclext {
+
+constexpr int kDefaultPriority = 500;
+constexpr int kMinPriority = 0;
+constexpr int kMaxPriority = 1000;
+
+std::optional<Event> parse_event_name(std::string_view name);
+
+struct Handler {
+  Event event = Event::ClientAccepted;
+  int priority = kDefaultPriority;
+  std::string body;   // the Tcl script between the braces, byte-exact
+  int line = 0;       // line in rule.loc.file of the body's first byte
+};
+
+struct LoadedRule {
+  std::string name;   // canonical rule name
+  std::vector<Handler> handlers;   // in the order written
+};
+
+// Loads rule into *out. Problems are appended to *errors as ConfigError{rule.loc.file, LINE,
+// "rule NAME: MESSAGE"}, LINE being the real line in the file; returns false when there was any.
+// interp only carries Tcl's parse messages.
+bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors);
+
+}  // namespace irulesd::tclext

@@ -1,0 +1,39 @@
+// Load-time syntax check of a Tcl script with Tcl's own parser: every command is parsed with
+// Tcl_ParseCommand, and the check descends into the braced words that are scripts of the control
+// commands (if/while/for/foreach/catch/try/switch/eval bodies) and scans the braced expressions
+// for unbalanced brackets and quotes — so a missing `]`, an extra `}` or an unbalanced quote
+// anywhere in a handler is reported where it is.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tcl.h>
+
+namespace irulesd::tclext {
+
+// One word of a command parsed by Tcl_ParseCommand; pointers into the parsed text.
+struct Word {
+  const char* start;   // the word as written (with its braces/quotes)
+  int size;
+  bool literal;        // no substitutions: text is the word's value
+  const char* text;    // value of a literal word (inside the braces of a braced word)
+  int text_size;
+  bool braced() const { return literal && start[0] == '{'; }
+  std::string_view value() const { return std::string_view(text, static_cast<std::size_t>(text_size)); }
+};
+
+std::vector<Word> words_of(const Tcl_Parse& parse);
+
+struct ScriptError {
+  const char* where;     // the failing spot, a pointer into the checked text
+  std::string message;   // Tcl's message, e.g. "missing close-bracket"
+};
+
+// Checks script[0, length). interp only carries Tcl's error messages (its result is reset).
+std::optional<ScriptError> check_script(Tcl_Interp* interp, const char* script, std::size_t length);
+
+}  // namespace irulesd::tclext

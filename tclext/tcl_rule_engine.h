@@ -1,0 +1,83 @@
+// The Tcl implementation of RuleEngine: one interpreter per worker thread, every handler body kept as
+// a Tcl_Obj that is byte-compiled on its first run and reused, per-connection variables through
+// ConnVars, and an execution budget per fire.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <tcl.h>
+
+#include "core/rule_engine.h"
+#include "tclext/command_table.h"
+#include "tclext/conn_vars.h"
+
+namespace irulesd::tclext {
+
+struct EngineOptions {
+  // Wall-clock budget of one fire(): a handler still running after it is stopped (Tcl's time limit
+  // also interrupts loops without commands, such as `while {1} {}`) and treated as a runtime error.
+  // A fire gets at least this much and at most twice this much.
+  int time_budget_ms = 200;
+};
+
+class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
+ public:
+  // Builds the interpreter on the calling thread and loads every rule of the config. Rules that fail
+  // to load (check() reports them first) are logged and left out.
+  explicit TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions options = {});
+  ~TclRuleEngine() override;
+  TclRuleEngine(const TclRuleEngine&) = delete;
+  TclRuleEngine& operator=(const TclRuleEngine&) = delete;
+
+  bool handles(const VirtualServer& vs, Event event) const override;
+  RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) override;
+
+  // Test hooks: the interpreter, and the body object of a rule's first handler of an event (nullptr
+  // if none) — after a fire it holds the bytecode that later fires reuse.
+  Tcl_Interp* interp() const { return interp_; }
+  Tcl_Obj* handler_body(const std::string& rule, Event event) const;
+
+ private:
+  struct CompiledHandler {
+    std::string rule_name;
+    std::string file;
+    Event event;
+    int priority;
+    int line;        // file line of the body's first byte
+    Tcl_Obj* body;   // one reference held; bytecode after the first run
+  };
+  static constexpr std::size_t kEventCount = 4;
+  struct Dispatch {
+    std::array<std::vector<const CompiledHandler*>, kEventCount> by_event;
+  };
+
+  ConnVars* current_conn_vars() override;
+  void load_rules();
+  Dispatch build_dispatch(const std::vector<std::string>& rules, const std::string& virtual_name) const;
+  const Dispatch& dispatch_for(const VirtualServer& vs) const;
+  void arm_budget();
+  void report_error(const CompiledHandler& handler) noexcept;
+
+  std::shared_ptr<const Config> config_;
+  EngineOptions options_;
+  Tcl_Interp* interp_ = nullptr;
+  Tcl_Namespace* conn_ns_ = nullptr;
+  CommandRegistry commands_;
+  FireContext ctx_;
+  ConnVars* current_vars_ = nullptr;   // the fired connection's variables, once a rule touched one
+  Tcl_WideInt deadline_us_ = 0;        // the time limit armed in the interpreter
+  std::shared_ptr<int> alive_;         // expires with the engine; RuleScopes check it
+  std::vector<std::unique_ptr<CompiledHandler>> handlers_;
+  std::unordered_map<std::string, std::vector<const CompiledHandler*>> handlers_by_rule_;
+  std::unordered_map<const VirtualServer*, Dispatch> by_virtual_;
+  mutable std::map<std::string, Dispatch> by_rule_list_;   // virtuals that are not in config_
+};
+
+std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory(EngineOptions options);
+
+}  // namespace irulesd::tclext

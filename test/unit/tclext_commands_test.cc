@@ -1,0 +1,312 @@
+// The iRule commands as data: a handler script and a request/response in; the result the script
+// logs, the headers and the Transaction's decisions out.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "core/log.h"
+#include "tclext/tcl_rule_engine.h"
+
+using namespace irulesd;
+using namespace irulesd::tclext;
+
+namespace {
+
+constexpr const char* kFile = "/etc/irulesd/bigip.conf";
+
+class LogFile {
+ public:
+  LogFile() {
+    char path[] = "/tmp/irulesd_tclext_cmd_log_XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path_ = path;
+    REQUIRE(log_open(path_));
+  }
+  ~LogFile() {
+    log_open("");
+    ::unlink(path_.c_str());
+  }
+  // Whole lines, prefix included.
+  std::vector<std::string> lines() const {
+    std::ifstream in(path_);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+  // What follows "tmm[PID]: ".
+  std::vector<std::string> messages() const {
+    std::vector<std::string> out;
+    for (const std::string& line : lines()) out.push_back(line.substr(line.find("]: ") + 3));
+    return out;
+  }
+
+ private:
+  std::string path_;
+};
+
+std::shared_ptr<Config> one_rule_config(const std::string& text) {
+  auto config = std::make_shared<Config>();
+  config->file = kFile;
+  for (const char* name : {"/Common/web_pool", "/Common/api_pool"}) {
+    Pool pool;
+    pool.name = name;
+    config->pools.push_back(pool);
+  }
+  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
+  VirtualServer vs;
+  vs.name = "/Common/vs";
+  vs.rules = {"/Common/r"};
+  config->virtuals.push_back(vs);
+  return config;
+}
+
+struct Outcome {
+  RuleOutcome outcome;
+  std::vector<std::string> log;   // messages, without the line prefix
+  std::vector<Header> headers;    // the head the event acted on, afterwards
+  std::string uri;
+  Transaction tx;
+};
+
+// Fires `when EVENT { SCRIPT }` once on a GET /a/b.html?x=1 HTTP/1.1 request (and, for HTTP_RESPONSE,
+// a 404 HTTP/1.0 response) carrying headers.
+Outcome run(Event event, const std::string& script, const std::vector<Header>& headers = {}) {
+  LogFile log;
+  auto config = one_rule_config(std::string("when ") + event_name(event) + " {\n" + script + "\n}\n");
+  REQUIRE(make_tcl_rule_engine_factory()->check(*config).empty());
+  Outcome out;
+  RequestHead request;
+  ResponseHead response;
+  {
+    TclRuleEngine engine(config);
+    Transaction tx;
+    tx.client_addr = "192.0.2.7";
+    tx.client_port = 51234;
+    tx.local_addr = "127.0.0.10";
+    tx.local_port = 8080;
+    request.method = "GET";
+    request.uri = "/a/b.html?x=1";
+    response.status = 404;
+    response.version_minor = 0;
+    HeaderList& list = event == Event::HttpResponse ? response.headers : request.headers;
+    for (const Header& h : headers) list.add(h.name, h.value);
+    if (event == Event::HttpRequest || event == Event::HttpResponse) tx.request = &request;
+    if (event == Event::HttpResponse) tx.response = &response;
+    out.outcome = engine.fire(config->virtuals.front(), event, tx);
+    out.headers = list.items();
+    out.uri = request.uri;
+    tx.rule_scope.reset();
+    out.tx.selected_pool = tx.selected_pool;
+    out.tx.http_disabled = tx.http_disabled;
+  }
+  out.log = log.messages();
+  return out;
+}
+
+// What `log -noname local0. RESULT` printed for each line of a script.
+struct ResultCase {
+  const char* script;
+  std::vector<std::string> log;
+};
+
+void check_results(Event event, const std::vector<Header>& headers, const std::vector<ResultCase>& cases) {
+  for (const ResultCase& c : cases) {
+    INFO(c.script);
+    Outcome out = run(event, c.script, headers);
+    CHECK(out.outcome == RuleOutcome::Continue);
+    CHECK(out.log == c.log);
+  }
+}
+
+const std::vector<Header> kRequestHeaders = {
+    {"Host", "www.example.com"}, {"Cookie", "a=1"}, {"Accept", "*/*"}, {"cookie", "b=2"}, {"X-Spaced", "one two"},
+};
+
+}  // namespace
+
+TEST_CASE("HTTP::header reads: value, bare name, values, names, count, exists", "[tclext]") {
+  check_results(Event::HttpRequest, kRequestHeaders,
+                {
+                    {"log -noname local0. [HTTP::header value Accept]", {"*/*"}},
+                    {"log -noname local0. [HTTP::header ACCEPT]", {"*/*"}},
+                    {"log -noname local0. [HTTP::header value COOKIE]", {"b=2"}},   // the last one
+                    {"log -noname local0. \"<[HTTP::header value Missing]>\"", {"<>"}},
+                    {"log -noname local0. \"<[HTTP::header Missing]>\"", {"<>"}},
+                    {"log -noname local0. [HTTP::header values Cookie]", {"a=1 b=2"}},
+                    {"log -noname local0. [llength [HTTP::header values cookie]]", {"2"}},
+                    {"log -noname local0. [HTTP::header values X-Spaced]", {"one two"}},   // one value: as is
+                    {"log -noname local0. \"<[HTTP::header values Missing]>\"", {"<>"}},
+                    {"log -noname local0. [HTTP::header names]", {"Host Cookie Accept cookie X-Spaced"}},
+                    {"log -noname local0. [HTTP::header count cookie]", {"2"}},
+                    {"log -noname local0. [HTTP::header count]", {"5"}},
+                    {"log -noname local0. [HTTP::header count Missing]", {"0"}},
+                    {"log -noname local0. [HTTP::header exists host]", {"1"}},
+                    {"log -noname local0. [HTTP::header exists Missing]", {"0"}},
+                });
+}
+
+TEST_CASE("HTTP::header edits: insert, remove, replace", "[tclext]") {
+  struct Case {
+    const char* script;
+    std::vector<Header> after;
+  };
+  const Case cases[] = {
+      {"HTTP::header insert X-A 1", {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}, {"X-A", "1"}}},
+      {"HTTP::header insert X-A 1 X-B \"2 3\"",
+       {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}, {"X-A", "1"}, {"X-B", "2 3"}}},
+      {"HTTP::header insert lws X-A 1", {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}, {"X-A", "1"}}},
+      {"HTTP::header insert Cookie c=3", {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}, {"Cookie", "c=3"}}},
+      {"HTTP::header remove COOKIE", {{"Host", "h"}}},
+      {"HTTP::header remove Missing", {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}}},
+      {"HTTP::header replace Cookie z=9", {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "z=9"}}},   // the last one
+      {"HTTP::header replace X-New v", {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}, {"X-New", "v"}}},
+      {"HTTP::header replace Host", {{"Host", ""}, {"Cookie", "a=1"}, {"cookie", "b=2"}}},
+  };
+  const std::vector<Header> in = {{"Host", "h"}, {"Cookie", "a=1"}, {"cookie", "b=2"}};
+  for (const Case& c : cases) {
+    INFO(c.script);
+    Outcome out = run(Event::HttpRequest, c.script, in);
+    CHECK(out.outcome == RuleOutcome::Continue);
+    REQUIRE(out.headers.size() == c.after.size());
+    for (std::size_t i = 0; i < c.after.size(); ++i) {
+      CHECK(out.headers[i].name == c.after[i].name);
+      CHECK(out.headers[i].value == c.after[i].value);
+    }
+  }
+}
+
+TEST_CASE("HTTP::header acts on the response in HTTP_RESPONSE", "[tclext]") {
+  Outcome out = run(Event::HttpResponse,
+                    "log -noname local0. [HTTP::header Server]\nHTTP::header remove Server\n"
+                    "HTTP::header insert X-Via irulesd\nlog -noname local0. \"[HTTP::status] [HTTP::version]\"",
+                    {{"Server", "nginx"}, {"Content-Length", "0"}});
+  CHECK(out.outcome == RuleOutcome::Continue);
+  CHECK(out.log == std::vector<std::string>{"nginx", "404 1.0"});
+  REQUIRE(out.headers.size() == 2);
+  CHECK(out.headers[0].name == "Content-Length");
+  CHECK(out.headers[1].name == "X-Via");
+  CHECK(out.headers[1].value == "irulesd");
+}
+
+TEST_CASE("HTTP request commands: uri, path, method, host, version", "[tclext]") {
+  check_results(Event::HttpRequest, kRequestHeaders,
+                {
+                    {"log -noname local0. [HTTP::uri]", {"/a/b.html?x=1"}},
+                    {"log -noname local0. [HTTP::path]", {"/a/b.html"}},
+                    {"log -noname local0. [HTTP::method]", {"GET"}},
+                    {"log -noname local0. [HTTP::host]", {"www.example.com"}},
+                    {"log -noname local0. [HTTP::version]", {"1.1"}},
+                    {"HTTP::path /c\nlog -noname local0. \"[HTTP::uri] [HTTP::path]\"", {"/c?x=1 /c"}},
+                    {"HTTP::uri /new?q=2\nlog -noname local0. \"[HTTP::uri] [HTTP::path]\"", {"/new?q=2 /new"}},
+                });
+  Outcome out = run(Event::HttpRequest, "HTTP::uri /rewritten");
+  CHECK(out.uri == "/rewritten");
+  CHECK(run(Event::HttpRequest, "log -noname local0. \"<[HTTP::host]>\"").log == std::vector<std::string>{"<>"});
+}
+
+TEST_CASE("HTTP::disable sets the Transaction's decision", "[tclext]") {
+  CHECK(run(Event::HttpRequest, "HTTP::disable").tx.http_disabled);
+  CHECK_FALSE(run(Event::HttpRequest, "HTTP::header value Upgrade").tx.http_disabled);
+}
+
+TEST_CASE("IP and TCP commands report the client connection", "[tclext]") {
+  check_results(Event::ClientAccepted, {},
+                {
+                    {"log -noname local0. \"[IP::client_addr]:[TCP::client_port]\"", {"192.0.2.7:51234"}},
+                    {"log -noname local0. \"[IP::remote_addr]:[TCP::remote_port]\"", {"192.0.2.7:51234"}},
+                    {"log -noname local0. \"[IP::local_addr]:[TCP::local_port]\"", {"127.0.0.10:8080"}},
+                });
+}
+
+TEST_CASE("pool selects a configured pool by short or full name", "[tclext]") {
+  CHECK(run(Event::HttpRequest, "pool api_pool").tx.selected_pool == "/Common/api_pool");
+  CHECK(run(Event::ClientAccepted, "pool /Common/web_pool").tx.selected_pool == "/Common/web_pool");
+  Outcome unknown = run(Event::HttpRequest, "pool nope_pool");
+  CHECK(unknown.outcome == RuleOutcome::Reset);
+  CHECK(unknown.tx.selected_pool.empty());
+  REQUIRE(unknown.log.size() == 1);
+  CHECK(unknown.log[0].rfind("TCL error: /Common/r <HTTP_REQUEST> - no such pool: nope_pool", 0) == 0);
+}
+
+TEST_CASE("log writes ltm lines with the mapped level", "[tclext]") {
+  struct Case {
+    const char* script;
+    const char* level;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"log local0. hello", "info", "Rule /Common/r <HTTP_REQUEST>: hello"},
+      {"log \"no facility\"", "info", "Rule /Common/r <HTTP_REQUEST>: no facility"},
+      {"log -noname local0. bare", "info", "bare"},
+      {"log local0.info i", "info", "Rule /Common/r <HTTP_REQUEST>: i"},
+      {"log local0.notice n", "notice", "Rule /Common/r <HTTP_REQUEST>: n"},
+      {"log local0.warn w", "warning", "Rule /Common/r <HTTP_REQUEST>: w"},
+      {"log local0.warning w", "warning", "Rule /Common/r <HTTP_REQUEST>: w"},
+      {"log local0.err e", "err", "Rule /Common/r <HTTP_REQUEST>: e"},
+      {"log local0.error e", "err", "Rule /Common/r <HTTP_REQUEST>: e"},
+      {"log local0.debug d", "debug", "Rule /Common/r <HTTP_REQUEST>: d"},
+      {"log local0.crit c", "crit", "Rule /Common/r <HTTP_REQUEST>: c"},
+      {"log local0.alert a", "alert", "Rule /Common/r <HTTP_REQUEST>: a"},
+      {"log local0.emerg x", "emerg", "Rule /Common/r <HTTP_REQUEST>: x"},
+      {"log local7.info seven", "info", "Rule /Common/r <HTTP_REQUEST>: seven"},
+      {"log 10.0.0.1:514 local0.info remote", "info", "Rule /Common/r <HTTP_REQUEST>: remote"},
+      {"log local0. \"two\nlines\"", "info", "Rule /Common/r <HTTP_REQUEST>: two lines"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.script);
+    LogFile log;
+    auto config = one_rule_config(std::string("when HTTP_REQUEST {\n") + c.script + "\n}\n");
+    RequestHead request;
+    TclRuleEngine engine(config);
+    Transaction tx;
+    tx.request = &request;
+    CHECK(engine.fire(config->virtuals.front(), Event::HttpRequest, tx) == RuleOutcome::Continue);
+    std::vector<std::string> lines = log.lines();
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find(std::string(" irulesd ") + c.level + " tmm[") != std::string::npos);
+    CHECK(lines[0].substr(lines[0].find("]: ") + 3) == c.message);
+  }
+  Outcome bad = run(Event::HttpRequest, "log local0.loud x");
+  CHECK(bad.outcome == RuleOutcome::Reset);
+  REQUIRE(bad.log.size() == 1);
+  CHECK(bad.log[0].rfind("TCL error: /Common/r <HTTP_REQUEST> - log: bad facility.level \"local0.loud\"", 0) == 0);
+}
+
+TEST_CASE("commands check their arguments and events", "[tclext]") {
+  struct Case {
+    Event event;
+    const char* script;
+    const char* error;   // start of the message after "TCL error: /Common/r <EVENT> - "
+  };
+  const Case cases[] = {
+      {Event::ClientAccepted, "HTTP::header value Host", "HTTP::header: command is not valid in event CLIENT_ACCEPTED"},
+      {Event::ClientAccepted, "HTTP::disable", "HTTP::disable: command is not valid in event CLIENT_ACCEPTED"},
+      {Event::ClientClosed, "HTTP::uri", "HTTP::uri: command is not valid in event CLIENT_CLOSED"},
+      {Event::HttpRequest, "HTTP::status", "HTTP::status: command is not valid in event HTTP_REQUEST"},
+      {Event::HttpResponse, "pool web_pool", "pool: command is not valid in event HTTP_RESPONSE"},
+      {Event::HttpRequest, "HTTP::header", "wrong # args: should be \"HTTP::header ?value? name"},
+      {Event::HttpRequest, "HTTP::header value", "wrong # args: should be \"HTTP::header value name\""},
+      {Event::HttpRequest, "HTTP::header insert X", "wrong # args: should be \"HTTP::header insert ?lws? name value"},
+      {Event::HttpRequest, "HTTP::header insert X 1 Y", "wrong # args"},
+      {Event::HttpRequest, "HTTP::header insert \"Bad Name\" 1", "HTTP::header: invalid header name \"Bad Name\""},
+      {Event::HttpRequest, "HTTP::header replace X \"a\\r\\nInjected: 1\"",
+       "HTTP::header: header value of \"X\" contains CR, LF or NUL"},
+      {Event::HttpRequest, "HTTP::disable now", "wrong # args: should be \"HTTP::disable\""},
+      {Event::HttpRequest, "HTTP::uri \"/a b\"", "HTTP::uri: invalid URI \"/a b\""},
+      {Event::HttpRequest, "pool", "wrong # args: should be \"pool name\""},
+      {Event::HttpRequest, "IP::client_addr x", "wrong # args: should be \"IP::client_addr\""},
+      {Event::HttpRequest, "log", "wrong # args: should be \"log ?-noname? ?remote_ip[:port]? ?facility.level? message\""},
+  };
+  for (const Case& c : cases) {
+    INFO(c.script);
+    Outcome out = run(c.event, c.script);
+    CHECK(out.outcome == RuleOutcome::Reset);
+    REQUIRE(out.log.size() == 1);
+    const std::string prefix = std::string("TCL error: /Common/r <") + event_name(c.event) + "> - " + c.error;
+    CHECK(out.log[0].substr(0, prefix.size()) == prefix);
+  }
+}

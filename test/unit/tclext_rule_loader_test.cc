@@ -1,0 +1,170 @@
+// Rule loading: `when` blocks, priorities, and load errors with the real line in the config file.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include <tcl.h>
+
+#include "core/rule_engine.h"
+#include "tclext/rule_loader.h"
+#include "tclext/script_check.h"
+
+using namespace irulesd;
+using namespace irulesd::tclext;
+
+namespace {
+
+constexpr const char* kFile = "/etc/irulesd/bigip.conf";
+
+Rule make_rule(const std::string& text, int line = 40, const std::string& name = "/Common/r") {
+  Rule rule;
+  rule.name = name;
+  rule.text = text;
+  rule.loc = SourceLoc{kFile, line};
+  return rule;
+}
+
+// Loads one rule in a bare interpreter.
+struct Loaded {
+  bool ok = false;
+  LoadedRule rule;
+  std::vector<ConfigError> errors;
+};
+
+Loaded load(const std::string& text, int line = 40) {
+  Tcl_FindExecutable(nullptr);
+  Tcl_Interp* interp = Tcl_CreateInterp();
+  Loaded out;
+  out.ok = load_rule(interp, make_rule(text, line), &out.rule, &out.errors);
+  Tcl_DeleteInterp(interp);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("when blocks become handlers with their event, priority and body line", "[tclext]") {
+  Loaded r = load(
+      "# a comment before\n"                                  // 40
+      "when CLIENT_ACCEPTED {\n"                              // 41
+      "  set a 1\n"                                           // 42
+      "}\n"                                                   // 43
+      "when HTTP_REQUEST priority 100 {\n"                    // 44
+      "  log local0. \"x\" ; # comment inside\n"              // 45
+      "}\n"
+      "when HTTP_RESPONSE { HTTP::header remove Server }\n"   // 47
+      "when CLIENT_CLOSED priority 1000 {}\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.rule.handlers.size() == 4);
+  CHECK(r.rule.name == "/Common/r");
+  CHECK(r.rule.handlers[0].event == Event::ClientAccepted);
+  CHECK(r.rule.handlers[0].priority == 500);
+  CHECK(r.rule.handlers[0].body == "\n  set a 1\n");
+  CHECK(r.rule.handlers[0].line == 41);
+  CHECK(r.rule.handlers[1].event == Event::HttpRequest);
+  CHECK(r.rule.handlers[1].priority == 100);
+  CHECK(r.rule.handlers[2].event == Event::HttpResponse);
+  CHECK(r.rule.handlers[2].body == " HTTP::header remove Server ");
+  CHECK(r.rule.handlers[2].line == 47);
+  CHECK(r.rule.handlers[3].priority == 1000);
+}
+
+TEST_CASE("a top-level priority sets the default of the rule's handlers", "[tclext]") {
+  Loaded r = load("priority 200\nwhen HTTP_REQUEST { }\nwhen HTTP_RESPONSE priority 700 { }\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.rule.handlers.size() == 2);
+  CHECK(r.rule.handlers[0].priority == 200);
+  CHECK(r.rule.handlers[1].priority == 700);
+}
+
+TEST_CASE("load errors name the rule and the real line of the file", "[tclext]") {
+  struct Case {
+    const char* what;
+    const char* text;
+    int line;               // rule text starts at line 40
+    const char* message;    // expected message after "rule /Common/r: "
+  };
+  const Case cases[] = {
+      {"unknown event", "when HTTP_REQUEST { }\nwhen SERVER_MAGIC { }\n", 41, "unknown event SERVER_MAGIC"},
+      {"code outside when", "set x 1\nwhen HTTP_REQUEST { }\n", 40, "code outside of a when block: \"set\""},
+      {"code after a when", "when HTTP_REQUEST {\n}\nlog local0. \"stray\"\n", 42,
+       "code outside of a when block: \"log\""},
+      {"missing close-bracket on the 3rd line",
+       "when HTTP_REQUEST {\n  log local0. \"a\"\n  set x [string tolower \"a\"\n}\n", 42, "missing close-bracket"},
+      {"extra characters after close-brace",
+       "when HTTP_REQUEST {\n  if {1} {\n    log local0. a }x\n}\n", 42, "extra characters after close-brace"},
+      {"unbalanced quote", "when HTTP_REQUEST {\n\n  log local0. \"abc\n}\n", 42, "missing \""},
+      {"missing close-brace of the when", "\nwhen HTTP_REQUEST {\n  if {1} {\n    log local0. a\n}\n", 41,
+       "missing close-brace"},
+      {"bracket in an if condition",
+       "when HTTP_REQUEST {\n  if { [HTTP::header exists X } {\n    log local0. a\n  }\n}\n", 41,
+       "missing close-bracket"},
+      {"bracket in an elseif body",
+       "when HTTP_REQUEST {\n  if {0} {\n  } elseif {1} {\n    set a [list\n  }\n}\n", 43, "missing close-bracket"},
+      {"bracket in a while body", "when HTTP_REQUEST {\n  while {0} {\n    set a [b\n  }\n}\n", 42,
+       "missing close-bracket"},
+      {"bracket in a foreach body", "when HTTP_REQUEST {\n  foreach x {1 2} {\n    set a [b\n  }\n}\n", 42,
+       "missing close-bracket"},
+      {"bracket in a for body", "when HTTP_REQUEST {\n  for {set i 0} {$i < 2} {incr i} {\n    set a [b\n  }\n}\n",
+       42, "missing close-bracket"},
+      {"bracket in a catch body", "when HTTP_REQUEST {\n  catch {\n    set a [b\n  }\n}\n", 42,
+       "missing close-bracket"},
+      {"bracket in a switch body",
+       "when HTTP_REQUEST {\n  switch -glob [HTTP::uri] {\n    \"/a*\" { pool a }\n    default {\n      set a [b\n    "
+       "}\n  }\n}\n",
+       44, "missing close-bracket"},
+      {"bracket in an eval body", "when HTTP_REQUEST {\n  eval {\n    set a [b\n  }\n}\n", 42,
+       "missing close-bracket"},
+      {"bracket in a command substitution's body",
+       "when HTTP_REQUEST {\n  set v [if {1} {\n    string tolower [b\n  }]\n}\n", 42, "missing close-bracket"},
+      {"priority out of range", "when HTTP_REQUEST priority 1001 { }\n", 40,
+       "bad priority \"1001\": must be an integer from 0 to 1000"},
+      {"when without body", "when HTTP_REQUEST\n", 40, "wrong # args: should be \"when EVENT ?priority N? BODY\""},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    Loaded r = load(c.text, 40);
+    CHECK_FALSE(r.ok);
+    REQUIRE_FALSE(r.errors.empty());
+    CHECK(r.errors[0].file == kFile);
+    CHECK(r.errors[0].line == c.line);
+    CHECK(r.errors[0].message == std::string("rule /Common/r: ") + c.message);
+  }
+}
+
+TEST_CASE("valid scripts pass the syntax check", "[tclext]") {
+  const char* scripts[] = {
+      "if { \"websocket\" eq [string tolower [HTTP::header value \"Upgrade\"]] } { HTTP::disable }",
+      "if {[HTTP::uri] starts_with \"/api\" and not ([HTTP::host] contains \"x\")} { pool a } else { pool b }",
+      "switch -glob -- [HTTP::path] {\n  \"/a*\" -\n  \"/b*\" { pool a }\n  default { pool b }\n}",
+      "switch [HTTP::method] GET { set m 1 } POST { set m 2 }",
+      "set a \"x]\" ; set b {y]} ; set c \\]",
+      "try { set a 1 } on error {m o} { log local0. $m } finally { set b 2 }",
+      "foreach {k v} [list a 1 b 2] { set h($k) $v }",
+      "# comment with [ and \"\nset x 1",
+      "expr {\"a\" eq \"]\"}",
+  };
+  Tcl_FindExecutable(nullptr);
+  Tcl_Interp* interp = Tcl_CreateInterp();
+  for (const char* script : scripts) {
+    INFO(script);
+    auto error = check_script(interp, script, std::strlen(script));
+    CHECK_FALSE(error.has_value());
+  }
+  Tcl_DeleteInterp(interp);
+}
+
+TEST_CASE("the factory's check reports every broken rule of a config", "[tclext]") {
+  Config config;
+  config.file = kFile;
+  config.rules.push_back(make_rule("when HTTP_REQUEST { log local0. ok }\n", 10, "/Common/good"));
+  config.rules.push_back(make_rule("when HTTP_REQUEST {\n  set x [y\n}\n", 20, "/Common/bad1"));
+  config.rules.push_back(make_rule("when NOPE { }\n", 30, "/Common/bad2"));
+  auto factory = make_tcl_rule_engine_factory();
+  std::vector<ConfigError> errors = factory->check(config);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].line == 21);
+  CHECK(errors[0].message == "rule /Common/bad1: missing close-bracket");
+  CHECK(errors[1].line == 30);
+  CHECK(errors[1].message == "rule /Common/bad2: unknown event NOPE");
+}
