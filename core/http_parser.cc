@@ -43,10 +43,17 @@ ParseResult HttpParser::feed(const char* data, std::size_t len) {
   return {ParseStop::Error, 0};
 }
 
+ParseStop HttpParser::resume_after_head() {
+  resume();
+  static const char kNothing = 0;
+  return feed(&kNothing, 0).stop;
+}
+
 void HttpParser::reset() {
   llhttp_init(&parser_, kind_ == Kind::Request ? HTTP_REQUEST : HTTP_RESPONSE, &settings_);
   parser_.data = this;
   in_head_ = true;
+  message_begun_ = false;
   limit_exceeded_ = false;
   limit_name_.clear();
 }
@@ -86,6 +93,7 @@ int HttpParser::count_head_bytes(std::size_t len) {
 int HttpParser::on_message_begin(llhttp_t* p) {
   HttpParser& s = self(p);
   s.in_head_ = true;
+  s.message_begun_ = true;
   s.head_bytes_ = 0;
   s.header_count_ = 0;
   s.field_.clear();
@@ -161,6 +169,7 @@ int HttpParser::on_headers_complete(llhttp_t* p) {
 int HttpParser::on_message_complete(llhttp_t* p) {
   HttpParser& s = self(p);
   s.in_head_ = true;   // whatever comes next starts a new head
+  s.message_begun_ = false;
   s.pause_reason_ = ParseStop::MessageComplete;
   return HPE_PAUSED;
 }

@@ -49,6 +49,9 @@ class HttpParser {
   bool finish();
   // Continue after HeadComplete / MessageComplete.
   void resume();
+  // resume() after HeadComplete, then let a message without body complete at once: llhttp reports
+  // the end of such a message only when it runs again, and no more bytes may ever come.
+  ParseStop resume_after_head();
   // Start over, e.g. for a new server connection's response stream.
   void reset();
 
@@ -56,6 +59,8 @@ class HttpParser {
   // True once a head asked for a protocol switch (Upgrade + Connection: upgrade, or CONNECT).
   bool upgrade() const { return parser_.upgrade != 0; }
   bool in_head() const { return in_head_; }
+  // No byte of a next message has arrived since the last one completed.
+  bool between_messages() const { return !message_begun_; }
   bool limit_exceeded() const { return limit_exceeded_; }
   const std::string& limit_name() const { return limit_name_; }
   const char* error_reason() const;
@@ -81,6 +86,7 @@ class HttpParser {
   ResponseHead* response_ = nullptr;
   bool expect_no_body_ = false;
   bool in_head_ = true;
+  bool message_begun_ = false;
   bool field_done_ = false;   // the current header's name is complete, value bytes are arriving
   std::string field_;
   std::string value_;

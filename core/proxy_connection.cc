@@ -396,7 +396,7 @@ void ProxyConnection::send_request_head() {
     return;
   }
   state_ = State::ForwardingBody;
-  request_parser_.resume();
+  if (request_parser_.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
 }
 
 void ProxyConnection::on_server_data(const char* data, std::size_t len) {
@@ -442,7 +442,7 @@ void ProxyConnection::on_response_head() {
     enter_tunnel();
     return;
   }
-  response_parser_.resume();
+  if (response_parser_.resume_after_head() == ParseStop::MessageComplete) on_response_complete();
 }
 
 void ProxyConnection::on_response_complete() {
@@ -456,7 +456,7 @@ void ProxyConnection::on_response_complete() {
 void ProxyConnection::finish_exchange() {
   tx_.request = nullptr;
   tx_.response = nullptr;
-  if (!request_keep_alive_ || client_->eof) {
+  if (!request_keep_alive_ || client_->eof || draining_) {
     close_server();
     close_after_flush(client_);
     return;
@@ -631,6 +631,11 @@ void ProxyConnection::reset_client() {
 }
 
 void ProxyConnection::force_close() { close_all(); }
+
+void ProxyConnection::begin_drain() {
+  draining_ = true;
+  if (state_ == State::ReadingRequest && stash_.empty() && request_parser_.between_messages()) close_all();
+}
 
 void ProxyConnection::check_idle(uint64_t now_ms) {
   uint64_t timeout_ms = uint64_t{vs_.tcp.idle_timeout_s} * 1000;

@@ -25,6 +25,9 @@ class ProxyConnection {
   void accept(uv_stream_t* listener);
   // Drain timeout or immediate stop: close both sides now.
   void force_close();
+  // SIGTERM: close now if idle between requests (as nginx and HAProxy do), else after the current
+  // exchange; tunnels go on until they end or the drain timeout.
+  void begin_drain();
   // Resets the connection when nothing moved for the tcp profile's idle-timeout (0 = never).
   void check_idle(uint64_t now_ms);
 
@@ -122,6 +125,7 @@ class ProxyConnection {
   bool tunnel_after_head_ = false;
   bool client_closed_fired_ = false;
   bool accepted_ = false;
+  bool draining_ = false;
   uint64_t last_activity_ms_ = 0;   // loop time of the last byte read on either side
 };
 

@@ -174,3 +174,22 @@ TEST_CASE("heads serialize back in order with edits", "[core][http]") {
   serialize_response_head(resp, out);
   REQUIRE(out == "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
 }
+
+TEST_CASE("a request without body completes without more bytes", "[core][http]") {
+  RequestFixture f;
+  std::string wire = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ParseResult r = f.parser.feed(wire.data(), wire.size());
+  REQUIRE(r.stop == ParseStop::HeadComplete);
+  REQUIRE(r.consumed == wire.size());
+  REQUIRE(f.parser.resume_after_head() == ParseStop::MessageComplete);
+  REQUIRE(f.parser.between_messages());
+}
+
+TEST_CASE("a request with a body does not complete before its bytes", "[core][http]") {
+  RequestFixture f;
+  std::string wire = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n";
+  REQUIRE(f.parser.feed(wire.data(), wire.size()).stop == ParseStop::HeadComplete);
+  REQUIRE(f.parser.resume_after_head() == ParseStop::NeedMore);
+  REQUIRE_FALSE(f.parser.between_messages());
+  REQUIRE(f.parser.feed("abc", 3).stop == ParseStop::MessageComplete);
+}
