@@ -39,15 +39,21 @@ bool log_open(const std::string& path) {
 }
 
 void log_write(LogLevel level, std::string_view message) {
+  // A rule may log on every request: format the time once per second per thread, and the pid once.
+  static const int pid = static_cast<int>(getpid());
+  thread_local time_t stamp_second = -1;
+  thread_local char stamp[32];
   time_t now = time(nullptr);
-  struct tm tm_now;
-  localtime_r(&now, &tm_now);
-  char stamp[32];
-  strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm_now);
+  if (now != stamp_second) {
+    struct tm tm_now;
+    localtime_r(&now, &tm_now);
+    strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm_now);
+    stamp_second = now;
+  }
   // One buffer, one write(2): lines from different workers never interleave.
   fmt::memory_buffer line;
-  fmt::format_to(std::back_inserter(line), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level),
-                 static_cast<int>(getpid()), message);
+  fmt::format_to(std::back_inserter(line), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level), pid,
+                 message);
   const char* p = line.data();
   std::size_t left = line.size();
   int fd = g_log_fd.load();

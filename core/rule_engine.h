@@ -36,6 +36,9 @@ class RuleEngineFactory {
   virtual std::vector<ConfigError> check(const Config& config) = 0;
   // Builds an engine for the config on the calling thread. Only called after check() passed.
   virtual std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config) = 0;
+  // Called by a worker thread as it exits, after its last engine is gone: frees what the engine's
+  // runtime keeps per thread.
+  virtual void thread_finished() {}
 };
 
 std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory();   // defined in tclext/

@@ -48,6 +48,7 @@ void Worker::run() {
   on_async();   // the first version (and a stop that raced the start)
   uv_run(&loop_, UV_RUN_DEFAULT);
   current_.reset();   // the last engine goes on this thread, like every other
+  factory_.thread_finished();
   uv_loop_close(&loop_);
 }
 

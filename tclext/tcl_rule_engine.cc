@@ -77,6 +77,9 @@ class TclRuleEngineFactory final : public RuleEngineFactory {
     return std::make_unique<TclRuleEngine>(std::move(config), options_);
   }
 
+  // Tcl keeps per-thread data (object caches, notifier state) until the thread says it is done.
+  void thread_finished() override { Tcl_FinalizeThread(); }
+
  private:
   EngineOptions options_;
 };
