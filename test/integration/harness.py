@@ -17,6 +17,7 @@ never collide: the virtual server on 127.0.N.10, pool members on 127.0.N.11-13, 
 """
 
 import asyncio
+import fcntl
 import glob
 import json
 import os
@@ -45,6 +46,7 @@ FIXTURES_DIR = os.path.join(SOURCE_DIR, "test", "fixtures")
 TIMEOUT = 10.0        # seconds for any single client step (connect, send, receive)
 START_TIMEOUT = 10.0  # seconds for a process to start listening
 STOP_TIMEOUT = 10.0   # seconds between SIGTERM and SIGKILL
+LOCK_TIMEOUT = 240.0  # seconds to wait for another run of the same script (same addresses)
 
 
 def find_irulesd():
@@ -191,6 +193,10 @@ class Backend(Process):
     def connections(self):
         return [r for r in self.records() if r["event"] == "connection"]
 
+    def closed(self):
+        """Connections that are over (the peer closed, or this backend did)."""
+        return [r for r in self.records() if r["event"] == "closed"]
+
 
 def port_accepts(host, port, timeout=0.5):
     try:
@@ -208,6 +214,33 @@ class IrulesdTestCase(unittest.TestCase):
     """Base class: a temporary directory per test, process helpers, cleanup, diagnostics."""
 
     maxDiff = None
+    _script_lock = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Two runs of the same script at once (two checkouts, or ctest in two build dirs) would use
+        # the same addresses: the second waits for the first. Held until this process exits.
+        if IrulesdTestCase._script_lock is None:
+            script = os.path.basename(getattr(sys.modules.get(cls.__module__), "__file__", "") or
+                                      cls.__module__)
+            path = os.path.join(tempfile.gettempdir(), f"irulesd-integration-{script}.lock")
+            lock = open(path, "a")
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            waiting = False
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"another run of {script} holds {path} for "
+                                           f"{LOCK_TIMEOUT} s")
+                    if not waiting:
+                        sys.stderr.write(f"waiting for another run of {script} ({path})\n")
+                        waiting = True
+                    time.sleep(0.2)
+            IrulesdTestCase._script_lock = lock
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix=f"irulesd-{self._testMethodName}-")
@@ -316,8 +349,8 @@ class IrulesdTestCase(unittest.TestCase):
         self.fail(f"{process.name} did not print {text!r} within {timeout} s: {process.output()}")
 
     def start_gateway(self, name, host, port=8001):
-        """examples/websocket-gateways/gateway.py; returns once it is listening."""
-        self.assertFalse(port_accepts(host, port), f"{host}:{port} is already taken")
+        """examples/websocket-gateways/gateway.py; returns once it is listening (it exits with
+        'cannot listen' when the address is taken)."""
         process = self.start_process(Process(
             name, [PYTHON, GATEWAY_PY, "--name", name, "--host", host, "--port", str(port)],
             os.path.join(self.tmp, f"gateway-{name}.out")))
@@ -325,8 +358,8 @@ class IrulesdTestCase(unittest.TestCase):
         return process
 
     def start_backend(self, name, host, port=8001):
-        """http_backend.py; returns the Backend once it is listening."""
-        self.assertFalse(port_accepts(host, port), f"{host}:{port} is already taken")
+        """http_backend.py; returns the Backend once it is listening (it exits with 'cannot
+        listen' when the address is taken; no probe here, a probe would count as a connection)."""
         backend = self.start_process(Backend(name, host, port, self.tmp))
         self.wait_output(backend, "listening")
         return backend

@@ -10,8 +10,9 @@ Connections stay open (keep-alive) unless the client asks otherwise. Chunked req
 decoded here, not by http.server.
 
 With --record FILE each accepted connection and each request is appended to FILE as one JSON line
-({"event": "connection", "peer": ...} / {"event": "request", ...same fields as the body...}), written
-before the response is sent, so a test can count what reached this backend.
+({"event": "connection", "peer": ...} / {"event": "request", ...same fields as the body...} /
+{"event": "closed", "peer": ..., "requests": N} once a connection is over), a request's line written
+before its response is sent, so a test can count what reached this backend.
 
     http_backend.py --name B1 --host 127.0.1.11 --port 8001 [--record FILE]
 Prints one line once it is listening; SIGTERM/SIGINT stop it.
@@ -67,6 +68,12 @@ class BackendHandler(BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self.connection_requests = 0
+
+    def finish(self):
+        super().finish()
+        self.server.record({"event": "closed", "peer": self.client_address[0],
+                            "peer_port": self.client_address[1],
+                            "requests": self.connection_requests})
 
     def log_message(self, format, *args):  # keep stderr quiet: the record file is the log
         pass

@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import socket
 
 import harness
 
@@ -86,6 +87,28 @@ class HttpProxy(harness.IrulesdTestCase):
                 self.assertIs(conn.sock, sock, "http.client had to reconnect: keep-alive broken")
         finally:
             conn.close()
+
+    def test_client_close_closes_the_server_connection(self):
+        self.start_one_backend()
+        with harness.RawClient(*VIP) as client:
+            client.send(harness.request_bytes("GET", "/one", HOST))
+            self.assertEqual(client.read_response().status, 200)
+        # The client closed its idle keep-alive connection: irulesd must close the server side too.
+        self.wait_until(lambda: len(self.backend.closed()) == 1, timeout=5,
+                        message="the backend's connection closed after the client closed")
+        self.assertEqual(len(self.backend.connections()), 1)
+
+    def test_client_half_close_after_a_response_is_answered_by_a_close(self):
+        self.start_one_backend()
+        with harness.RawClient(*VIP) as client:
+            client.send(harness.request_bytes("GET", "/one", HOST))
+            self.assertEqual(client.read_response().status, 200)
+            client.sock.shutdown(socket.SHUT_WR)   # FIN: the client is done
+            data, how = client.read_until_close()
+        self.assertEqual((data, how), (b"", "eof"),
+                         "irulesd must close an idle keep-alive connection whose client sent FIN")
+        self.wait_until(lambda: len(self.backend.closed()) == 1, timeout=5,
+                        message="the backend's connection closed after the client closed")
 
     def test_pipelined_requests_are_answered_in_order(self):
         self.start_one_backend()
