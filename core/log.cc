@@ -10,6 +10,28 @@
 namespace irulesd {
 namespace {
 std::atomic<int> g_log_fd{STDERR_FILENO};
+constexpr std::size_t kBatchLimit = 32 * 1024;
+thread_local bool t_batching = false;
+thread_local fmt::memory_buffer t_batch;
+
+void write_all(const char* p, std::size_t left) {
+  int fd = g_log_fd.load();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+}  // namespace
+
+void log_batch_begin() { t_batching = true; }
+
+void log_flush() {
+  if (t_batch.size() == 0) return;
+  write_all(t_batch.data(), t_batch.size());
+  t_batch.clear();
 }
 
 const char* log_level_name(LogLevel level) {
@@ -50,20 +72,17 @@ void log_write(LogLevel level, std::string_view message) {
     strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm_now);
     stamp_second = now;
   }
-  // One buffer, one write(2): lines from different workers never interleave.
+  // Whole lines per write(2): lines from different threads never interleave.
+  if (t_batching) {
+    fmt::format_to(std::back_inserter(t_batch), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level), pid,
+                   message);
+    if (t_batch.size() >= kBatchLimit) log_flush();
+    return;
+  }
   fmt::memory_buffer line;
   fmt::format_to(std::back_inserter(line), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level), pid,
                  message);
-  const char* p = line.data();
-  std::size_t left = line.size();
-  int fd = g_log_fd.load();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  write_all(line.data(), line.size());
 }
 
 }  // namespace irulesd

@@ -16,6 +16,11 @@ const char* log_level_name(LogLevel level);   // "emerg" ... "debug" (syslog nam
 bool log_open(const std::string& path);
 void log_write(LogLevel level, std::string_view message);
 
+// A worker thread that logs on every request batches its lines: they collect in a per-thread
+// buffer and go out in one write(2) per loop iteration (log_flush), or when the buffer fills.
+void log_batch_begin();
+void log_flush();
+
 template <typename... Args>
 void log_line(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
   log_write(level, fmt::format(format, std::forward<Args>(args)...));

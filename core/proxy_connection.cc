@@ -89,6 +89,7 @@ void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   ProxyConnection* self = socket->owner;
   if (self->state_ == State::Closing) return;
   self->last_activity_ms_ = uv_now(self->worker_.loop());
+  Cork cork(*self);   // everything this read causes is written when the callback ends
   if (nread > 0) {
     if (socket->is_client) {
       self->on_client_data(buf->base, static_cast<std::size_t>(nread));
@@ -129,6 +130,7 @@ void ProxyConnection::on_connect(uv_connect_t* req, int status) {
   ProxyConnection* self = socket->owner;
   if (self->connecting_ != socket || self->state_ == State::Closing) return;  // already closed
   self->connecting_ = nullptr;
+  Cork cork(*self);
   if (status != 0) {
     log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})",
              self->connecting_pool_, self->member_name_, uv_strerror(status), self->tx_.client_addr,
@@ -180,6 +182,7 @@ void ProxyConnection::pump_client() {
   std::string pending = std::move(stash_);
   stash_.clear();
   std::size_t used = process_client_bytes(pending.data(), pending.size());
+  flush(server_);   // corked pieces may point into `pending`
   if (state_ == State::Closing) return;
   // Bytes that arrived meanwhile cannot exist (no reads run inside this call), so the unused tail
   // becomes the stash again.
@@ -388,9 +391,10 @@ void ProxyConnection::on_server_connected(Socket* socket) {
 
 void ProxyConnection::send_request_head() {
   response_parser_.set_expect_no_body(request_.method == "HEAD");
-  head_buf_.clear();
-  serialize_request_head(request_, head_buf_);
-  send(server_, head_buf_.data(), head_buf_.size());
+  flush(server_);   // a corked earlier head may still point into the buffer
+  request_head_buf_.clear();
+  serialize_request_head(request_, request_head_buf_);
+  send(server_, request_head_buf_.data(), request_head_buf_.size());
   if (tunnel_after_head_) {
     enter_tunnel();
     return;
@@ -434,9 +438,10 @@ void ProxyConnection::on_server_data(const char* data, std::size_t len) {
 void ProxyConnection::on_response_head() {
   tx_.response = &response_;
   if (!fire(Event::HttpResponse)) return;
-  head_buf_.clear();
-  serialize_response_head(response_, head_buf_);
-  send(client_, head_buf_.data(), head_buf_.size());
+  flush(client_);   // e.g. a corked 100 Continue head still points into the buffer
+  response_head_buf_.clear();
+  serialize_response_head(response_, response_head_buf_);
+  send(client_, response_head_buf_.data(), response_head_buf_.size());
   if (response_.status == 101) {
     // The member switched protocols (a granted upgrade): from here on, bytes only.
     enter_tunnel();
@@ -514,28 +519,57 @@ void ProxyConnection::enter_tunnel() {
     std::string pending = std::move(stash_);
     stash_.clear();
     send(server_, pending.data(), pending.size());
+    flush(server_);
   }
   update_reading();
 }
 
 void ProxyConnection::send(Socket* to, const char* data, std::size_t len) {
   if (len == 0 || !to) return;
-  if (to->queued == 0) {
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&to->tcp), &buf, 1);
-    if (n == static_cast<int>(len)) return;
-    if (n > 0) {
-      data += n;
-      len -= static_cast<std::size_t>(n);
-    } else if (n != UV_EAGAIN && n != UV_ENOSYS) {
-      return;   // the socket failed; its read side reports the error
-    }
+  if (corked_) {
+    if (to->corked_count == Socket::kMaxCorked) flush(to);
+    to->corked[to->corked_count++] = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
+    return;
   }
-  send_owned(to, std::string(data, len));
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
+  to->corked[0] = buf;
+  to->corked_count = 1;
+  flush(to);
+}
+
+void ProxyConnection::flush(Socket* to) {
+  if (!to || to->corked_count == 0) return;
+  uv_buf_t* bufs = to->corked;
+  int count = to->corked_count;
+  to->corked_count = 0;
+  std::size_t skip = 0;   // bytes the kernel took at once
+  if (to->queued == 0) {
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&to->tcp), bufs, static_cast<unsigned>(count));
+    if (n < 0 && n != UV_EAGAIN && n != UV_ENOSYS) return;   // the socket failed; its read side reports it
+    skip = n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  // The rest must outlive this call: copy it into one owned write.
+  std::string rest;
+  for (int i = 0; i < count; ++i) {
+    std::size_t len = bufs[i].len;
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    rest.append(bufs[i].base + skip, len - skip);
+    skip = 0;
+  }
+  send_owned(to, std::move(rest));
+}
+
+void ProxyConnection::flush_corked() {
+  flush(client_);
+  flush(server_);
 }
 
 void ProxyConnection::send_owned(Socket* to, std::string&& data) {
   if (data.empty() || !to) return;
+  flush(to);   // corked pieces go first
   PendingWrite* write = new PendingWrite{};
   write->data = std::move(data);
   write->to = to;
@@ -581,6 +615,7 @@ bool ProxyConnection::fire(Event event) {
 
 void ProxyConnection::close_after_flush(Socket* flush_to) {
   if (state_ == State::Closing) return;
+  flush(flush_to);
   if (!flush_to || flush_to->eof || flush_to->queued == 0) {
     close_all();
     return;

@@ -41,6 +41,30 @@ class ProxyConnection {
     bool reading = false;
     bool eof = false;
     std::size_t queued = 0;    // bytes handed to libuv and not yet written
+    // Pieces sent while corked, written together (one writev) when the cork is released. They point
+    // into memory that lives until then: the worker's read buffer, a head buffer, the stash.
+    static constexpr int kMaxCorked = 8;
+    uv_buf_t corked[kMaxCorked];
+    int corked_count = 0;
+  };
+  // While one exists, sends are collected per socket and written together when it goes: a response
+  // head and the body bytes that came with it leave in one syscall, as HAProxy's do.
+  class Cork {
+   public:
+    explicit Cork(ProxyConnection& conn) : conn_(conn), outer_(conn.corked_) { conn.corked_ = true; }
+    ~Cork() {
+      if (!outer_) {
+        conn_.corked_ = false;
+        conn_.flush_corked();
+        conn_.update_reading();   // with what the flush left queued
+      }
+    }
+    Cork(const Cork&) = delete;
+    Cork& operator=(const Cork&) = delete;
+
+   private:
+    ProxyConnection& conn_;
+    bool outer_;
   };
   struct PendingWrite;
 
@@ -88,6 +112,8 @@ class ProxyConnection {
   void enter_tunnel();
   void send(Socket* to, const char* data, std::size_t len);
   void send_owned(Socket* to, std::string&& data);
+  void flush(Socket* to);
+  void flush_corked();
   void update_reading();
   void set_reading(Socket* socket, bool on);
   bool fire(Event event);
@@ -112,7 +138,10 @@ class ProxyConnection {
   int open_sockets_ = 0;
   State state_ = State::ReadingRequest;
   std::string stash_;             // client bytes received but not yet processed
-  std::string head_buf_;          // serialized heads; reused while writes complete at once
+  // Serialized heads, one per direction so that a corked response head survives the next request's.
+  std::string request_head_buf_;
+  std::string response_head_buf_;
+  bool corked_ = false;
   std::string server_pool_;       // pool of the current server connection
   std::string member_name_;       // member of the current server connection
   std::string connecting_pool_;

@@ -22,6 +22,8 @@ void Worker::start(std::shared_ptr<const ConfigVersion> first) {
   uv_timer_init(&loop_, &idle_sweep_timer_);
   idle_sweep_timer_.data = this;
   uv_timer_start(&idle_sweep_timer_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->sweep_idle(); }, 1000, 1000);
+  uv_prepare_init(&loop_, &log_flush_);
+  uv_prepare_start(&log_flush_, [](uv_prepare_t*) { log_flush(); });
   pending_versions_.push_back(std::move(first));
   thread_ = std::thread([this] { run(); });
 }
@@ -45,10 +47,12 @@ void Worker::join() {
 }
 
 void Worker::run() {
+  log_batch_begin();
   on_async();   // the first version (and a stop that raced the start)
   uv_run(&loop_, UV_RUN_DEFAULT);
   current_.reset();   // the last engine goes on this thread, like every other
   factory_.thread_finished();
+  log_flush();
   uv_loop_close(&loop_);
 }
 
@@ -176,6 +180,7 @@ void Worker::maybe_finish_stop() {
   uv_timer_stop(&drain_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_sweep_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&log_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 

@@ -74,7 +74,8 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t drain_timer_;
-  uv_timer_t idle_sweep_timer_;   // once a second: idle-timeout checks (one timer, not one per connection)
+  uv_timer_t idle_sweep_timer_;
+  uv_prepare_t log_flush_;        // before each poll: this iteration's log lines in one write   // once a second: idle-timeout checks (one timer, not one per connection)
   std::thread thread_;
 
   std::mutex mutex_;   // guards the three fields below
