@@ -23,6 +23,8 @@ void usage(std::ostream& out) {
          "  --workers N          worker threads (default: number of cores)\n"
          "  --log FILE           ltm-style log file (default: stderr)\n"
          "  --drain-timeout S    SIGTERM: seconds open connections may take to finish (default 30)\n"
+         "  --rule-time-budget MS  wall-clock budget of one event's rules before a runaway rule is\n"
+         "                       stopped and its connection reset (default 200)\n"
          "  --check              parse the config, compile every rule, print errors, exit 0/1\n"
          "signals: SIGHUP reloads config and rules; SIGTERM drains and exits 0; SIGINT stops now\n";
 }
@@ -32,13 +34,15 @@ int main(int argc, char** argv) {
   irulesd::DaemonOptions options;
   options.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool check = false;
+  irulesd::RuleEngineOptions rule_options;
   static const option long_options[] = {
       {"config", required_argument, nullptr, 'c'},  {"rules-dir", required_argument, nullptr, 'r'},
       {"workers", required_argument, nullptr, 'w'}, {"log", required_argument, nullptr, 'l'},
       {"drain-timeout", required_argument, nullptr, 'd'}, {"check", no_argument, nullptr, 'k'},
+      {"rule-time-budget", required_argument, nullptr, 'b'},
       {"help", no_argument, nullptr, 'h'},          {nullptr, 0, nullptr, 0}};
   int opt;
-  while ((opt = getopt_long(argc, argv, "c:r:w:l:d:kh", long_options, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, "c:r:w:l:d:b:kh", long_options, nullptr)) != -1) {
     switch (opt) {
       case 'c': options.config_path = optarg; break;
       case 'r': options.rules_dir = optarg; break;
@@ -46,12 +50,13 @@ int main(int argc, char** argv) {
       case 'l': options.log_path = optarg; break;
       case 'd': options.drain_timeout_s = std::atof(optarg); break;
       case 'k': check = true; break;
+      case 'b': rule_options.time_budget_ms = std::atoi(optarg); break;
       case 'h': usage(std::cout); return 0;
       default: usage(std::cerr); return 2;
     }
   }
   if (options.config_path.empty() || optind < argc || options.workers < 1 || options.workers > 256 ||
-      options.drain_timeout_s < 0) {
+      options.drain_timeout_s < 0 || rule_options.time_budget_ms < 1) {
     usage(std::cerr);
     return 2;
   }
@@ -62,7 +67,7 @@ int main(int argc, char** argv) {
     std::cerr << "irulesd: cannot open log file " << options.log_path << ": " << std::strerror(errno) << "\n";
     return 1;
   }
-  std::unique_ptr<irulesd::RuleEngineFactory> factory = irulesd::make_tcl_rule_engine_factory();
+  std::unique_ptr<irulesd::RuleEngineFactory> factory = irulesd::make_tcl_rule_engine_factory(rule_options);
   if (check) return irulesd::run_check(options, *factory);
   return irulesd::run_daemon(options, *factory);
 }

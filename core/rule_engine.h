@@ -41,6 +41,13 @@ class RuleEngineFactory {
   virtual void thread_finished() {}
 };
 
-std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory();   // defined in tclext/
+// Limits of rule execution that the operator sets.
+struct RuleEngineOptions {
+  // Wall-clock budget of one event's rules: a rule still running after it is stopped (a runaway loop)
+  // and handled as a runtime error. A fire gets at least this much and at most twice this much.
+  int time_budget_ms = 200;
+};
+
+std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory(RuleEngineOptions options = {});   // in tclext/
 
 }  // namespace irulesd

@@ -267,8 +267,8 @@ std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory(EngineOptions op
 
 namespace irulesd {
 
-std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory() {
-  return tclext::make_tcl_rule_engine_factory(tclext::EngineOptions{});
+std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory(RuleEngineOptions options) {
+  return tclext::make_tcl_rule_engine_factory(options);
 }
 
 }  // namespace irulesd

@@ -18,12 +18,7 @@
 
 namespace irulesd::tclext {
 
-struct EngineOptions {
-  // Wall-clock budget of one fire(): a handler still running after it is stopped (Tcl's time limit
-  // also interrupts loops without commands, such as `while {1} {}`) and treated as a runtime error.
-  // A fire gets at least this much and at most twice this much.
-  int time_budget_ms = 200;
-};
+using EngineOptions = RuleEngineOptions;   // core/rule_engine.h: set from the command line
 
 class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
  public:

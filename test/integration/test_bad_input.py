@@ -3,11 +3,21 @@ section over the http profile's max-header-size (32 KiB by default) is reset, as
 log line naming the limit; a runtime error in a rule resets that connection only, and the next one is
 served. Addresses: 127.0.7.x."""
 
+import time
+
 import harness
 
 NET = "127.0.7"
 VIP = (f"{NET}.10", 8080)
 HOST = f"{NET}.10:8080"
+
+RUNAWAY_RULE = r"""
+when HTTP_REQUEST {
+    if { [HTTP::path] eq "/spin" } {
+        while {1} {}
+    }
+}
+"""
 
 RUNTIME_ERROR_RULE = r"""
 when HTTP_REQUEST {
@@ -150,6 +160,25 @@ class BadInput(harness.IrulesdTestCase):
         self.assertEqual((data, how), (b"", "reset"))
         self.assert_still_serving("/after")
         self.assertNotIn("/boom", [r["path"] for r in self.backend.requests()])
+
+    def test_runaway_rule_is_stopped_by_the_time_budget(self):
+        self.backend = self.start_backend("b1", f"{NET}.11")
+        config = self.write_config(harness.make_config(
+            NET, rules=["/Common/runaway"],
+            extra=harness.inline_rule("/Common/runaway", RUNAWAY_RULE)))
+        self.start_irulesd(config, wait_for=[VIP], extra_args=["--rule-time-budget", "100"])
+        offset = self.log_size()
+        started = time.monotonic()
+        with harness.RawClient(*VIP) as client:
+            client.send(harness.request_bytes("GET", "/spin", HOST))
+            data, how = client.read_until_close()
+        self.assertEqual((data, how), (b"", "reset"), "a runaway rule resets its connection")
+        self.assertLess(time.monotonic() - started, 5, "the budget, not the client, ended the rule")
+        line = self.wait_log(r"TCL error: /Common/runaway <HTTP_REQUEST> - execution budget of 100 ms exceeded",
+                             start=offset)
+        self.assertTrue(self.irulesd.alive())
+        self.assert_still_serving("/calm")
+        self.assertNotIn("/spin", [r["path"] for r in self.backend.requests()])
 
 
 if __name__ == "__main__":
