@@ -1,5 +1,6 @@
 #include "core/daemon.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -126,6 +127,12 @@ std::shared_ptr<const ConfigVersion> Daemon::load_version(std::vector<ConfigErro
 
 int Daemon::run() {
   std::signal(SIGPIPE, SIG_IGN);
+  // Every proxied connection holds two descriptors: allow as many as the hard limit does.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::vector<ConfigError> errors;
   std::shared_ptr<const ConfigVersion> first = load_version(errors);
   if (!first) {

@@ -514,6 +514,13 @@ void ProxyConnection::enter_tunnel() {
   state_ = State::Tunnel;
   tx_.request = nullptr;
   tx_.response = nullptr;
+  // A tunnel may idle for hours: give back what only HTTP needed (heads, their buffers), once the
+  // corked heads that point into those buffers are written.
+  flush_corked();
+  request_ = RequestHead{};
+  response_ = ResponseHead{};
+  std::string().swap(request_head_buf_);
+  std::string().swap(response_head_buf_);
   // Whatever the client sent after the head is already tunnel payload.
   if (!stash_.empty()) {
     std::string pending = std::move(stash_);
