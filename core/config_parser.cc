@@ -404,8 +404,9 @@ class Parser {
     config_.self_ips.push_back(std::move(self));
   }
 
-  void parse_node(const std::string& name, int line, const ConfigWord& body, const std::string& object) {
-    Node node{name, "", SourceLoc{config_.file, line}};
+  // What a node and a pool member both say: `address A.B.C.D`, `description "…"`, and `monitor`
+  // (refused: not run yet). Returns whether an address key was present.
+  bool parse_address_block(const ConfigWord& body, const std::string& object, std::string* address) {
     bool has_address = false;
     PropertyReader r(body);
     while (const ConfigWord* key = r.next_key()) {
@@ -416,7 +417,7 @@ class Parser {
         if (!parse_ipv4(v->value(), nullptr)) {
           error(v->line, object, "address " + v->text + " is not an IPv4 address (A.B.C.D)");
         }
-        node.address = v->value();
+        *address = v->value();
       } else if (key->text == "description" && !key->is_block()) {
         scalar_value(r, *key, object);
       } else if (key->text == "monitor" && !key->is_block()) {
@@ -425,7 +426,12 @@ class Parser {
         unknown_property(r, *key, object);
       }
     }
-    if (!has_address) error(line, object, "missing address");
+    return has_address;
+  }
+
+  void parse_node(const std::string& name, int line, const ConfigWord& body, const std::string& object) {
+    Node node{name, "", SourceLoc{config_.file, line}};
+    if (!parse_address_block(body, object, &node.address)) error(line, object, "missing address");
     config_.nodes.push_back(std::move(node));
   }
 
@@ -486,23 +492,7 @@ class Parser {
                                    [&](const PoolMember& m) { return m.name == member.name; });
       if (duplicate) error(name_word->line, object, "duplicate member " + member.name);
 
-      PropertyReader body_reader(*body);
-      while (const ConfigWord* key = body_reader.next_key()) {
-        if (key->text == "address" && !key->is_block()) {
-          const ConfigWord* v = scalar_value(body_reader, *key, member_object);
-          if (!v) continue;
-          if (!parse_ipv4(v->value(), nullptr)) {
-            error(v->line, member_object, "address " + v->text + " is not an IPv4 address (A.B.C.D)");
-          }
-          member.address = v->value();
-        } else if (key->text == "description" && !key->is_block()) {
-          scalar_value(body_reader, *key, member_object);
-        } else if (key->text == "monitor" && !key->is_block()) {
-          unsupported_property(body_reader, *key, member_object);
-        } else {
-          unknown_property(body_reader, *key, member_object);
-        }
-      }
+      parse_address_block(*body, member_object, &member.address);
       if (!duplicate) {
         member_refs_.push_back({pool_index, pool.members.size()});
         pool.members.push_back(std::move(member));

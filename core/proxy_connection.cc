@@ -637,7 +637,12 @@ void ProxyConnection::close_after_flush(Socket* flush_to) {
   }
 }
 
-void ProxyConnection::close_all() {
+void ProxyConnection::close_all() { close_client(false); }
+
+// Reset instead of FIN, as BIG-IP does for rule errors and limit violations.
+void ProxyConnection::reset_client() { close_client(true); }
+
+void ProxyConnection::close_client(bool reset) {
   if (state_ == State::Closing) return;
   if (accepted_ && !client_closed_fired_) {
     client_closed_fired_ = true;
@@ -647,29 +652,9 @@ void ProxyConnection::close_all() {
   }
   state_ = State::Closing;
   close_server();
-  if (client_) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&client_->tcp), &ProxyConnection::on_socket_closed);
-  }
-}
-
-void ProxyConnection::reset_client() {
-  if (state_ == State::Closing) return;
-  if (client_ && accepted_) {
-    // Reset instead of FIN, as BIG-IP does for rule errors and limit violations.
-    if (!client_closed_fired_) {
-      client_closed_fired_ = true;
-      tx_.request = nullptr;
-      tx_.response = nullptr;
-      fire(Event::ClientClosed);
-    }
-    state_ = State::Closing;
-    close_server();
-    if (uv_tcp_close_reset(&client_->tcp, &ProxyConnection::on_socket_closed) != 0) {
-      uv_close(reinterpret_cast<uv_handle_t*>(&client_->tcp), &ProxyConnection::on_socket_closed);
-    }
-    return;
-  }
-  close_all();
+  if (!client_) return;
+  if (reset && accepted_ && uv_tcp_close_reset(&client_->tcp, &ProxyConnection::on_socket_closed) == 0) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(&client_->tcp), &ProxyConnection::on_socket_closed);
 }
 
 void ProxyConnection::force_close() { close_all(); }

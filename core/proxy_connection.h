@@ -119,6 +119,7 @@ class ProxyConnection {
   bool fire(Event event);
   void close_all();
   void reset_client();
+  void close_client(bool reset);   // fires CLIENT_CLOSED once, closes both sides
   void close_after_flush(Socket* flush_to);
 
   Worker& worker_;

@@ -2,6 +2,8 @@
 // logs, the headers and the Transaction's decisions out.
 #include <catch2/catch.hpp>
 
+#include "test/unit/log_capture.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -12,41 +14,11 @@
 using namespace irulesd;
 using namespace irulesd::tclext;
 
+using irulesd::test::LogCapture;
+
 namespace {
 
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
-
-class LogFile {
- public:
-  LogFile() {
-    char path[] = "/tmp/irulesd_tclext_cmd_log_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path_ = path;
-    REQUIRE(log_open(path_));
-  }
-  ~LogFile() {
-    log_open("");
-    ::unlink(path_.c_str());
-  }
-  // Whole lines, prefix included.
-  std::vector<std::string> lines() const {
-    std::ifstream in(path_);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  }
-  // What follows "tmm[PID]: ".
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    for (const std::string& line : lines()) out.push_back(line.substr(line.find("]: ") + 3));
-    return out;
-  }
-
- private:
-  std::string path_;
-};
 
 std::shared_ptr<Config> one_rule_config(const std::string& text) {
   auto config = std::make_shared<Config>();
@@ -75,7 +47,7 @@ struct Outcome {
 // Fires `when EVENT { SCRIPT }` once on a GET /a/b.html?x=1 HTTP/1.1 request (and, for HTTP_RESPONSE,
 // a 404 HTTP/1.0 response) carrying headers.
 Outcome run(Event event, const std::string& script, const std::vector<Header>& headers = {}) {
-  LogFile log;
+  LogCapture log;
   auto config = one_rule_config(std::string("when ") + event_name(event) + " {\n" + script + "\n}\n");
   REQUIRE(make_tcl_rule_engine_factory()->check(*config).empty());
   Outcome out;
@@ -258,7 +230,7 @@ TEST_CASE("log writes ltm lines with the mapped level", "[tclext]") {
   };
   for (const Case& c : cases) {
     INFO(c.script);
-    LogFile log;
+    LogCapture log;
     auto config = one_rule_config(std::string("when HTTP_REQUEST {\n") + c.script + "\n}\n");
     RequestHead request;
     TclRuleEngine engine(config);

@@ -3,6 +3,8 @@
 // budget and compile-once.
 #include <catch2/catch.hpp>
 
+#include "test/unit/log_capture.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -20,44 +22,11 @@
 using namespace irulesd;
 using namespace irulesd::tclext;
 
+using irulesd::test::LogCapture;
+
 namespace {
 
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
-
-// Sends log lines to a temporary file for the life of the object; messages() reads them back
-// without the "time host level tmm[pid]: " prefix.
-class LogCapture {
- public:
-  LogCapture() {
-    char path[] = "/tmp/irulesd_tclext_log_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path_ = path;
-    REQUIRE(log_open(path_));
-  }
-  ~LogCapture() {
-    log_open("");
-    ::unlink(path_.c_str());
-  }
-  std::vector<std::string> lines() const {
-    std::ifstream in(path_);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  }
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    for (const std::string& line : lines()) {
-      std::size_t at = line.find("]: ");
-      out.push_back(at == std::string::npos ? line : line.substr(at + 3));
-    }
-    return out;
-  }
-
- private:
-  std::string path_;
-};
 
 // One config with the given rules (name, text), all attached to /Common/vs in that order.
 struct Harness {
