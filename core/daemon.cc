@@ -15,13 +15,24 @@
 namespace irulesd {
 namespace {
 
-// A listening socket per worker on the same address (SO_REUSEPORT): the kernel spreads accepts.
-int open_listen_socket(const std::string& address, uint16_t port, std::string& error) {
-  sockaddr_in addr{};
-  if (!make_ipv4(address, port, addr)) {
-    error = "not an IPv4 address";
-    return -1;
+// Fails when another process listens on the address. SO_REUSEPORT would let our bind succeed and
+// the kernel would then share the port between both processes; a plain bind tells the truth first.
+bool address_is_free(const sockaddr_in& addr, std::string& error) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return false;
   }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);   // TIME_WAIT leftovers are no owner
+  bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  if (!free) error = std::strerror(errno);
+  ::close(fd);
+  return free;
+}
+
+// A listening socket per worker on the same address (SO_REUSEPORT): the kernel spreads accepts.
+int open_listen_socket(const sockaddr_in& addr, std::string& error) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = std::strerror(errno);
@@ -30,7 +41,7 @@ int open_listen_socket(const std::string& address, uint16_t port, std::string& e
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     error = std::strerror(errno);
     ::close(fd);
     return -1;
@@ -104,14 +115,19 @@ std::shared_ptr<const ConfigVersion> Daemon::load_version(std::vector<ConfigErro
   for (const auto& [key, vs] : version->virtual_by_listen_key) {
     if (open_listen_keys_.count(key)) continue;
     std::vector<int>& fds = version->new_listen_fds[key];
-    for (int i = 0; i < options_.workers; ++i) {
-      std::string error;
-      int fd = open_listen_socket(vs->dest_address, vs->dest_port, error);
-      if (fd < 0) {
-        errors.push_back({vs->loc.file, vs->loc.line, "virtual " + vs->name + ": cannot listen on " + key + ": " + error});
-        break;
+    sockaddr_in addr{};
+    std::string error;
+    if (!make_ipv4(vs->dest_address, vs->dest_port, addr)) {
+      error = "not an IPv4 address";
+    } else if (address_is_free(addr, error)) {
+      for (int i = 0; i < options_.workers; ++i) {
+        int fd = open_listen_socket(addr, error);
+        if (fd < 0) break;
+        fds.push_back(fd);
       }
-      fds.push_back(fd);
+    }
+    if (static_cast<int>(fds.size()) != options_.workers) {
+      errors.push_back({vs->loc.file, vs->loc.line, "virtual " + vs->name + ": cannot listen on " + key + ": " + error});
     }
   }
   if (!errors.empty()) {

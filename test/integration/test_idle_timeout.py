@@ -2,7 +2,6 @@
 tcp profile does (reset-on-timeout); a connection that keeps talking is not. Addresses: 127.0.30.x."""
 
 import time
-import unittest
 
 import harness
 
@@ -46,4 +45,4 @@ class IdleTimeout(harness.IrulesdTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()
