@@ -301,6 +301,15 @@ void ProxyConnection::on_client_eof() {
       // Between requests or inside an incomplete head: nothing is owed to this client.
       close_all();
       return;
+    case State::ForwardingBody:
+      if (!request_done_) {
+        // Gone in the middle of its body: the request can never complete.
+        log_line(LogLevel::Info, "Client {}:{} on {} closed in the middle of a request body; closing", tx_.client_addr,
+                 tx_.client_port, vs_.name);
+        close_all();
+        return;
+      }
+      [[fallthrough]];
     default:
       // Half-closed after sending its request(s): answer what was asked, then close.
       request_keep_alive_ = false;
