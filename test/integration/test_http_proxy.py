@@ -110,6 +110,20 @@ class HttpProxy(harness.IrulesdTestCase):
         self.wait_until(lambda: len(self.backend.closed()) == 1, timeout=5,
                         message="the backend's connection closed after the client closed")
 
+    def test_client_gone_in_the_middle_of_a_body_closes_both_sides(self):
+        self.start_one_backend()
+        with harness.RawClient(*VIP) as client:
+            client.send(b"POST /upload HTTP/1.1\r\nHost: " + HOST.encode() +
+                        b"\r\nContent-Length: 100\r\n\r\n" + b"x" * 10)
+            self.wait_until(lambda: len(self.backend.connections()) == 1, timeout=5,
+                            message="the request head reached the backend")
+            client.sock.shutdown(socket.SHUT_WR)   # 90 bytes of the body will never come
+            data, how = client.read_until_close()
+        self.assertEqual((data, how), (b"", "eof"), "closed at once, not after the idle timeout")
+        self.wait_until(lambda: len(self.backend.closed()) == 1, timeout=5,
+                        message="the backend's connection closed too")
+        self.wait_log(r"closed in the middle of a request body")
+
     def test_pipelined_requests_are_answered_in_order(self):
         self.start_one_backend()
         with harness.RawClient(*VIP) as client:
