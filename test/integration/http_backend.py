@@ -6,7 +6,8 @@ Every method gets `200 OK` with a JSON body:
      "headers": [[name, value], ...]   (in arrival order, duplicates kept, names as sent),
      "body_length": N, "body_sha256": HEX, "chunked": bool, "peer": ADDRESS, "peer_port": PORT,
      "request_number": N  (on this backend), "connection_request_number": N (on this connection)}
-Connections stay open (keep-alive) unless the client asks otherwise. Chunked request bodies are
+Connections stay open (keep-alive) unless the client asks otherwise. A request header
+`X-Backend-Delay: SECONDS` (at most 10) makes the answer wait that long, for requests in flight. Chunked request bodies are
 decoded here, not by http.server.
 
 With --record FILE each accepted connection and each request is appended to FILE as one JSON line
@@ -24,6 +25,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -148,6 +150,9 @@ class BackendHandler(BaseHTTPRequestHandler):
             "connection_request_number": self.connection_requests,
         }
         self.server.record(dict(entry, event="request"))
+        delay = min(float(self.headers.get("X-Backend-Delay", "0") or 0), 10.0)
+        if delay > 0:
+            time.sleep(delay)
         body = json.dumps(entry).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

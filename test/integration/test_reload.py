@@ -51,7 +51,7 @@ class Reload(harness.IrulesdTestCase):
         return response.header("X-Rule-Version")
 
     def start_versioned(self):
-        self.start_backend("b1", f"{NET}.11")
+        self.backend = self.start_backend("b1", f"{NET}.11")
         rules_dir = self.rules_dir()
         self.write_rule("version", version_rule(1))
         config = self.write_config(harness.make_config(NET, rules=["/Common/version"]))
@@ -136,6 +136,22 @@ class Reload(harness.IrulesdTestCase):
         self.assertIsNotNone(status, "irulesd still running 15 s after SIGTERM")
         self.assertEqual(status, 0)
         self.assertFalse(harness.port_accepts(*VIP), "the virtual server still accepts after exit")
+
+    def test_sigterm_lets_a_request_in_flight_finish(self):
+        irulesd = self.start_versioned()
+        with harness.RawClient(*VIP) as client:
+            client.send(harness.request_bytes("GET", "/slow", HOST, headers=[("X-Backend-Delay", "1.5")]))
+            self.wait_until(lambda: len(self.backend.requests()) == 1, timeout=5,
+                            message="the slow request reached the backend")
+            irulesd.signal(signal.SIGTERM)
+            self.wait_until(lambda: not harness.port_accepts(*VIP), timeout=5,
+                            message="no new connections once draining")
+            response = client.read_response()
+            self.assertEqual(response.status, 200, "the request in flight is answered in full")
+            self.assertEqual(response.json()["path"], "/slow")
+            data, how = client.read_until_close()
+            self.assertEqual((data, how), (b"", "eof"), "then the connection closes cleanly")
+        self.assertEqual(irulesd.wait(15), 0)
 
 
 if __name__ == "__main__":
