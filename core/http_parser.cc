@@ -17,8 +17,7 @@ HttpParser::HttpParser(Kind kind) : kind_(kind) {
   settings_.on_header_value_complete = &HttpParser::on_header_value_complete;
   settings_.on_headers_complete = &HttpParser::on_headers_complete;
   settings_.on_message_complete = &HttpParser::on_message_complete;
-  llhttp_init(&parser_, kind == Kind::Request ? HTTP_REQUEST : HTTP_RESPONSE, &settings_);
-  parser_.data = this;
+  reset();
 }
 
 ParseResult HttpParser::feed(const char* data, std::size_t len) {
@@ -98,7 +97,6 @@ int HttpParser::on_message_begin(llhttp_t* p) {
   s.header_count_ = 0;
   s.field_.clear();
   s.value_.clear();
-  s.field_done_ = false;
   if (s.request_) {
     s.request_->uri.clear();
     s.request_->headers.clear();

@@ -87,7 +87,6 @@ class HttpParser {
   bool expect_no_body_ = false;
   bool in_head_ = true;
   bool message_begun_ = false;
-  bool field_done_ = false;   // the current header's name is complete, value bytes are arriving
   std::string field_;
   std::string value_;
   std::size_t head_bytes_ = 0;

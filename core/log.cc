@@ -72,17 +72,11 @@ void log_write(LogLevel level, std::string_view message) {
     strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm_now);
     stamp_second = now;
   }
-  // Whole lines per write(2): lines from different threads never interleave.
-  if (t_batching) {
-    fmt::format_to(std::back_inserter(t_batch), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level), pid,
-                   message);
-    if (t_batch.size() >= kBatchLimit) log_flush();
-    return;
-  }
-  fmt::memory_buffer line;
-  fmt::format_to(std::back_inserter(line), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level), pid,
+  // Whole lines per write(2): lines from different threads never interleave. A thread that does not
+  // batch writes each line at once.
+  fmt::format_to(std::back_inserter(t_batch), "{} irulesd {} tmm[{}]: {}\n", stamp, log_level_name(level), pid,
                  message);
-  write_all(line.data(), line.size());
+  if (!t_batching || t_batch.size() >= kBatchLimit) log_flush();
 }
 
 }  // namespace irulesd

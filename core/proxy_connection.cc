@@ -132,11 +132,7 @@ void ProxyConnection::on_connect(uv_connect_t* req, int status) {
   self->connecting_ = nullptr;
   Cork cork(*self);
   if (status != 0) {
-    log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})",
-             self->connecting_pool_, self->member_name_, uv_strerror(status), self->tx_.client_addr,
-             self->tx_.client_port, self->vs_.name);
-    uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), &ProxyConnection::on_socket_closed);
-    self->try_next_member();
+    self->member_failed(socket, status);
     return;
   }
   self->on_server_connected(socket);
@@ -250,17 +246,15 @@ void ProxyConnection::on_request_head() {
   tx_.http_disabled = false;
   request_done_ = false;
   response_done_ = false;
-  upgrade_granted_ = false;
   bool upgrade_requested = request_parser_.upgrade();
   if (!fire(Event::HttpRequest)) return;
 
   tunnel_after_head_ = tx_.http_disabled;
   if (upgrade_requested && !tunnel_after_head_) {
-    if (vs_.has_websocket_profile && is_websocket_upgrade(request_)) {
-      upgrade_granted_ = true;
-    } else {
-      // Nothing allowed the upgrade: forward plain HTTP, so the handshake fails as behind a BIG-IP
-      // without the iRule. Upgrade and Connection are hop-by-hop; the parser goes on with HTTP.
+    // A websocket profile lets the upgrade through (the member's 101 then starts the tunnel).
+    // Otherwise forward plain HTTP, so the handshake fails as behind a BIG-IP without the iRule:
+    // Upgrade and Connection are hop-by-hop, and the parser goes on with HTTP.
+    if (!(vs_.has_websocket_profile && is_websocket_upgrade(request_))) {
       request_.headers.remove("Upgrade");
       request_.headers.remove("Connection");
     }
@@ -381,11 +375,15 @@ void ProxyConnection::try_next_member() {
   }
   if (err != 0) {
     connecting_ = nullptr;
-    log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})", pool->name,
-             member.name, uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
-    uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), &ProxyConnection::on_socket_closed);
-    try_next_member();
+    member_failed(socket, err);
   }
+}
+
+void ProxyConnection::member_failed(Socket* socket, int err) {
+  log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})", connecting_pool_,
+           member_name_, uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
+  uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), &ProxyConnection::on_socket_closed);
+  try_next_member();
 }
 
 void ProxyConnection::on_server_connected(Socket* socket) {

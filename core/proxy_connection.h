@@ -99,6 +99,8 @@ class ProxyConnection {
   // Server side.
   void connect_to_pool(const std::string& pool_name);
   void try_next_member();
+  // Logs why the member could not be reached, closes its socket and tries the next one.
+  void member_failed(Socket* socket, int err);
   void on_server_connected(Socket* socket);
   void send_request_head();
   void on_server_data(const char* data, std::size_t len);
@@ -151,7 +153,6 @@ class ProxyConnection {
   bool request_done_ = false;
   bool response_done_ = false;
   bool request_keep_alive_ = true;
-  bool upgrade_granted_ = false;  // a websocket profile let this upgrade through: 101 -> tunnel
   bool tunnel_after_head_ = false;
   bool client_closed_fired_ = false;
   bool accepted_ = false;

@@ -143,10 +143,8 @@ void Worker::begin_stop(bool drain) {
     stopping_ = true;
     for (auto& [key, listener] : listeners_) close_listener(listener);
     listeners_.clear();
-    // Copy: a connection that closes at once leaves the set later, in its close callback, but the
-    // copy keeps this loop independent of that.
-    std::vector<ProxyConnection*> open(connections_.begin(), connections_.end());
-    for (ProxyConnection* conn : open) conn->begin_drain();
+    // Closing only starts here; connections leave the set in their close callbacks, later.
+    for (ProxyConnection* conn : connections_) conn->begin_drain();
     if (drain && !connections_.empty()) {
       uv_timer_start(&drain_timer_, [](uv_timer_t* t) {
         auto* self = static_cast<Worker*>(t->data);
@@ -157,9 +155,7 @@ void Worker::begin_stop(bool drain) {
     }
   }
   if (!drain) {
-    // Copy: closing removes entries as the close callbacks run (later), but stay safe anyway.
-    std::vector<ProxyConnection*> open(connections_.begin(), connections_.end());
-    for (ProxyConnection* conn : open) conn->force_close();
+    for (ProxyConnection* conn : connections_) conn->force_close();
   }
   maybe_finish_stop();
 }
