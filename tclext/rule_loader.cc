@@ -30,20 +30,14 @@ class RuleLoader {
   bool load() {
     out_->name = rule_.name;
     out_->handlers.clear();
-    const char* p = rule_.text.data();
-    const char* end = p + rule_.text.size();
-    while (p < end) {
-      Tcl_Parse parse;
-      if (Tcl_ParseCommand(interp_, p, static_cast<int>(end - p), 0, &parse) != TCL_OK) {
-        fail(parse.term, Tcl_GetStringResult(interp_));
-        Tcl_ResetResult(interp_);
-        break;   // past a parse error nothing can be trusted
-      }
+    const char* text = rule_.text.data();
+    const char* failed = for_each_command(interp_, text, text + rule_.text.size(), [&](const Tcl_Parse& parse) {
       if (parse.numWords > 0) top_level(words_of(parse), parse.commandStart);
-      const char* next = parse.commandStart + parse.commandSize;
-      Tcl_FreeParse(&parse);
-      if (next <= p) break;
-      p = next;
+      return true;
+    });
+    if (failed) {   // past a parse error nothing can be trusted: stop there
+      fail(failed, Tcl_GetStringResult(interp_));
+      Tcl_ResetResult(interp_);
     }
     for (std::size_t i = 0; i < out_->handlers.size(); ++i) {
       if (!explicit_priority_[i]) out_->handlers[i].priority = rule_priority_;

@@ -17,21 +17,13 @@ class Checker {
   explicit Checker(Tcl_Interp* interp) : interp_(interp) {}
 
   std::optional<ScriptError> script(const char* text, std::size_t length, int depth) {
-    const char* p = text;
-    const char* end = text + length;
-    while (p < end) {
-      Tcl_Parse parse;
-      if (Tcl_ParseCommand(interp_, p, static_cast<int>(end - p), 0, &parse) != TCL_OK) {
-        return parse_error(parse.term);
-      }
-      std::optional<ScriptError> error = parsed_command(parse, depth);
-      const char* next = parse.commandStart + parse.commandSize;
-      Tcl_FreeParse(&parse);
-      if (error) return error;
-      if (next <= p) break;   // no progress: nothing but trailing space/comments
-      p = next;
-    }
-    return std::nullopt;
+    std::optional<ScriptError> error;
+    const char* failed = for_each_command(interp_, text, text + length, [&](const Tcl_Parse& parse) {
+      error = parsed_command(parse, depth);
+      return !error;
+    });
+    if (failed) return parse_error(failed);
+    return error;
   }
 
  private:
@@ -220,20 +212,12 @@ class Checker {
       // parsing it as commands (line breaks between pairs split it into several).
       if (!w[i].braced()) return std::nullopt;
       std::vector<Word> pairs;
-      const char* p = w[i].text;
-      const char* end = w[i].text + w[i].text_size;
-      while (p < end) {
-        Tcl_Parse parse;
-        if (Tcl_ParseCommand(interp_, p, static_cast<int>(end - p), 0, &parse) != TCL_OK) {
-          return parse_error(parse.term);
-        }
+      const char* failed = for_each_command(interp_, w[i].text, w[i].text + w[i].text_size, [&](const Tcl_Parse& parse) {
         std::vector<Word> more = words_of(parse);
         pairs.insert(pairs.end(), more.begin(), more.end());
-        const char* next = parse.commandStart + parse.commandSize;
-        Tcl_FreeParse(&parse);
-        if (next <= p) break;
-        p = next;
-      }
+        return true;
+      });
+      if (failed) return parse_error(failed);
       return switch_bodies(pairs, 0, depth + 1);
     }
     return switch_bodies(w, i, depth);

@@ -28,6 +28,22 @@ struct Word {
 
 std::vector<Word> words_of(const Tcl_Parse& parse);
 
+// Walks the commands of script text [p, end) with Tcl_ParseCommand; visit(parse) returns true to go
+// on. Returns nullptr, or the spot where parsing failed (Tcl's message is in the interp's result).
+template <typename Visit>
+const char* for_each_command(Tcl_Interp* interp, const char* p, const char* end, Visit&& visit) {
+  while (p < end) {
+    Tcl_Parse parse;
+    if (Tcl_ParseCommand(interp, p, static_cast<int>(end - p), 0, &parse) != TCL_OK) return parse.term;
+    const bool go_on = visit(parse);
+    const char* next = parse.commandStart + parse.commandSize;
+    Tcl_FreeParse(&parse);
+    if (!go_on || next <= p) break;   // no progress: nothing but trailing space/comments
+    p = next;
+  }
+  return nullptr;
+}
+
 struct ScriptError {
   const char* where;     // the failing spot, a pointer into the checked text
   std::string message;   // Tcl's message, e.g. "missing close-bracket"
