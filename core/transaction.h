@@ -3,16 +3,41 @@
 // connection; the request/response parts are reset for each keep-alive request.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/header_list.h"
 
 namespace irulesd {
 
-enum class Event { ClientAccepted, HttpRequest, HttpResponse, ClientClosed };
+// The iRule events irulesd fires, in the order BIG-IP fires them on an HTTP/1.1 connection (RULE_INIT
+// once per rule version and worker; the HTTP events once per request; *_DATA after a collect).
+enum class Event {
+  RuleInit,
+  ClientAccepted,
+  ClientData,
+  HttpRequest,
+  HttpRequestData,
+  LbSelected,
+  LbFailed,
+  ServerConnected,
+  HttpRequestSend,
+  HttpRequestRelease,
+  ServerData,
+  HttpResponse,
+  HttpResponseData,
+  HttpResponseRelease,
+  HttpDisabled,
+  ServerClosed,
+  ClientClosed,
+};
+constexpr std::size_t kEventCount = static_cast<std::size_t>(Event::ClientClosed) + 1;
 const char* event_name(Event event);   // "CLIENT_ACCEPTED", "HTTP_REQUEST", ...
+std::optional<Event> event_from_name(std::string_view name);
 
 struct RequestHead {
   std::string method;

@@ -30,8 +30,10 @@ int CommandTrampoline(ClientData client_data, Tcl_Interp* interp, int objc, Tcl_
 }  // namespace
 
 void CommandRegistry::register_all(Tcl_Interp* interp, FireContext* ctx) {
-  const std::span<const CommandSpec> tables[] = {http_commands(), ip_tcp_commands(), lb_commands(),
-                                                 log_commands()};
+  const std::span<const CommandSpec> tables[] = {http_commands(),   ip_tcp_commands(), lb_commands(),
+                                                 log_commands(),    string_commands(), codec_commands(),
+                                                 uri_commands(),    ip_addr_commands(), class_commands(),
+                                                 table_commands()};
   std::size_t total = 0;
   for (auto table : tables) total += table.size();
   // Reserve first: the interpreter keeps pointers into this vector.

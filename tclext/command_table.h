@@ -4,6 +4,7 @@
 // event and keeps C++ exceptions out of libtcl.
 #pragma once
 
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,9 +18,32 @@ namespace irulesd::tclext {
 
 constexpr unsigned event_bit(Event event) { return 1u << static_cast<unsigned>(event); }
 
-constexpr unsigned kClientEvents = event_bit(Event::ClientAccepted) | event_bit(Event::ClientClosed);
-constexpr unsigned kHttpEvents = event_bit(Event::HttpRequest) | event_bit(Event::HttpResponse);
-constexpr unsigned kAllEvents = kClientEvents | kHttpEvents;
+constexpr unsigned event_bits(std::initializer_list<Event> events) {
+  unsigned bits = 0;
+  for (Event event : events) bits |= event_bit(event);
+  return bits;
+}
+
+// Where a command may run (checked when the rule loads and again when it runs). The groups follow
+// F5's "valid events" lists: a request is readable from HTTP_REQUEST until it is sent, a response from
+// HTTP_RESPONSE until it is released; connection facts in every event of a connection.
+constexpr unsigned kRuleInitEvent = event_bit(Event::RuleInit);
+constexpr unsigned kConnectionEvents = ((1u << kEventCount) - 1) & ~kRuleInitEvent;
+constexpr unsigned kAnyEvent = (1u << kEventCount) - 1;
+constexpr unsigned kRequestEvents =
+    event_bits({Event::HttpRequest, Event::HttpRequestData, Event::LbSelected, Event::LbFailed,
+                Event::ServerConnected, Event::HttpRequestSend, Event::HttpRequestRelease});
+constexpr unsigned kResponseEvents =
+    event_bits({Event::HttpResponse, Event::HttpResponseData, Event::HttpResponseRelease});
+constexpr unsigned kHttpEvents = kRequestEvents | kResponseEvents;
+// Until the server is chosen: pool, node, persist, snat.
+constexpr unsigned kBeforeLbEvents = event_bits({Event::ClientAccepted, Event::ClientData, Event::HttpRequest,
+                                                 Event::HttpRequestData, Event::LbFailed});
+// Facts of the server-side connection.
+constexpr unsigned kServerEvents = event_bits({Event::ServerConnected, Event::HttpRequestSend,
+                                               Event::HttpRequestRelease, Event::ServerData, Event::HttpResponse,
+                                               Event::HttpResponseData, Event::HttpResponseRelease,
+                                               Event::ServerClosed});
 
 // What the commands act on. The engine fills it for the duration of one fire() and clears it
 // afterwards, so a command never sees a Transaction that is not being fired.
@@ -43,6 +67,12 @@ std::span<const CommandSpec> http_commands();
 std::span<const CommandSpec> ip_tcp_commands();
 std::span<const CommandSpec> lb_commands();
 std::span<const CommandSpec> log_commands();
+std::span<const CommandSpec> string_commands();
+std::span<const CommandSpec> codec_commands();
+std::span<const CommandSpec> uri_commands();
+std::span<const CommandSpec> ip_addr_commands();
+std::span<const CommandSpec> class_commands();
+std::span<const CommandSpec> table_commands();
 
 // Owns the per-command client data; must outlive the interpreter's commands (delete the interpreter
 // first).

@@ -8,13 +8,14 @@
 namespace irulesd::tclext {
 namespace {
 
-constexpr unsigned kRequestOnly = event_bit(Event::HttpRequest);
-constexpr unsigned kResponseOnly = event_bit(Event::HttpResponse);
+constexpr unsigned kRequestOnly = kRequestEvents;
+constexpr unsigned kResponseOnly = kResponseEvents;
 
 // The head the HTTP commands of this event act on; null (with an error set) when there is none.
 HeaderList* current_headers(FireContext& ctx, Tcl_Interp* interp) {
-  if (ctx.event == Event::HttpResponse && ctx.tx->response != nullptr) return &ctx.tx->response->headers;
-  if (ctx.event == Event::HttpRequest && ctx.tx->request != nullptr) return &ctx.tx->request->headers;
+  const unsigned bit = event_bit(ctx.event);
+  if ((bit & kResponseEvents) != 0 && ctx.tx->response != nullptr) return &ctx.tx->response->headers;
+  if ((bit & kRequestEvents) != 0 && ctx.tx->request != nullptr) return &ctx.tx->request->headers;
   command_error(interp, std::string("no HTTP message in event ") + event_name(ctx.event));
   return nullptr;
 }
@@ -228,7 +229,7 @@ int HttpVersionCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
   }
   int major = 0;
   int minor = 0;
-  if (ctx.event == Event::HttpResponse && ctx.tx->response != nullptr) {
+  if ((event_bit(ctx.event) & kResponseEvents) != 0 && ctx.tx->response != nullptr) {
     major = ctx.tx->response->version_major;
     minor = ctx.tx->response->version_minor;
   } else {

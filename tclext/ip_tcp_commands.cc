@@ -36,12 +36,12 @@ int TcpLocalPortCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* con
 }
 
 constexpr CommandSpec kIpTcpCommands[] = {
-    {"IP::client_addr", kAllEvents, IpClientAddrCmd},
-    {"IP::remote_addr", kAllEvents, IpClientAddrCmd},
-    {"IP::local_addr", kAllEvents, IpLocalAddrCmd},
-    {"TCP::client_port", kAllEvents, TcpClientPortCmd},
-    {"TCP::remote_port", kAllEvents, TcpClientPortCmd},
-    {"TCP::local_port", kAllEvents, TcpLocalPortCmd},
+    {"IP::client_addr", kConnectionEvents, IpClientAddrCmd},
+    {"IP::remote_addr", kConnectionEvents, IpClientAddrCmd},
+    {"IP::local_addr", kConnectionEvents, IpLocalAddrCmd},
+    {"TCP::client_port", kConnectionEvents, TcpClientPortCmd},
+    {"TCP::remote_port", kConnectionEvents, TcpClientPortCmd},
+    {"TCP::local_port", kConnectionEvents, TcpLocalPortCmd},
 };
 
 }  // namespace

@@ -18,7 +18,7 @@ int PoolCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[
 }
 
 constexpr CommandSpec kLbCommands[] = {
-    {"pool", event_bit(Event::ClientAccepted) | event_bit(Event::HttpRequest), PoolCmd},
+    {"pool", kBeforeLbEvents, PoolCmd},
 };
 
 }  // namespace

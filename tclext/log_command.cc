@@ -74,7 +74,7 @@ int LogCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]
 }
 
 constexpr CommandSpec kLogCommands[] = {
-    {"log", kAllEvents, LogCmd},
+    {"log", kAnyEvent, LogCmd},
 };
 
 }  // namespace

@@ -118,14 +118,7 @@ class RuleLoader {
 
 }  // namespace
 
-std::optional<Event> parse_event_name(std::string_view name) {
-  static constexpr Event kEvents[] = {Event::ClientAccepted, Event::HttpRequest, Event::HttpResponse,
-                                      Event::ClientClosed};
-  for (Event event : kEvents) {
-    if (name == event_name(event)) return event;
-  }
-  return std::nullopt;
-}
+std::optional<Event> parse_event_name(std::string_view name) { return event_from_name(name); }
 
 bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors) {
   return RuleLoader(interp, rule, out, errors).load();

@@ -46,7 +46,7 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
     int line;        // file line of the body's first byte
     Tcl_Obj* body;   // one reference held; bytecode after the first run
   };
-  static constexpr std::size_t kEventCount = 4;
+
   struct Dispatch {
     std::array<std::vector<const CompiledHandler*>, kEventCount> by_event;
   };
