@@ -14,6 +14,10 @@ struct Header {
 };
 
 bool header_name_equals(std::string_view a, std::string_view b);
+// RFC 9110 token: what a header name may be.
+bool is_header_token(std::string_view s);
+// True when s holds CR, LF or NUL: a header value or URI that would break the message framing.
+bool has_line_break(std::string_view s);
 
 class HeaderList {
  public:

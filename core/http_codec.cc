@@ -42,6 +42,77 @@ void serialize_response_head(const ResponseHead& head, std::string& out) {
   append_headers(head.headers, out);
 }
 
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+void serialize_local_response(const LocalResponse& response, bool keep_alive, std::string& out) {
+  append_version(response.version_major, response.version_minor, out);
+  fmt::format_to(std::back_inserter(out), " {:03d} {}\r\n", response.status, reason_phrase(response.status));
+  for (const Header& h : response.headers.items()) {
+    out.append(h.name);
+    out.append(": ");
+    out.append(h.value);
+    out.append("\r\n");
+  }
+  if (!response.noserver) out.append("Server: BigIP\r\n");
+  if (!response.headers.exists("Content-Length")) {
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body.size());
+  }
+  if (!response.headers.exists("Connection")) {
+    if (!keep_alive) {
+      out.append("Connection: close\r\n");
+    } else if (response.version_minor == 0) {
+      out.append("Connection: Keep-Alive\r\n");   // an HTTP/1.0 answer closes unless it says so
+    }
+  }
+  out.append("\r\n");
+  out.append(response.body);
+}
+
 std::string local_reply(int status, std::string_view reason, std::string_view body) {
   return fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",

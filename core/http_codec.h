@@ -12,6 +12,12 @@ namespace irulesd {
 void serialize_request_head(const RequestHead& head, std::string& out);
 // Appends "HTTP/x.y STATUS REASON\r\n" + headers in order + "\r\n".
 void serialize_response_head(const ResponseHead& head, std::string& out);
+// A rule's response (HTTP::respond / HTTP::redirect), head and body: the rule's headers in order, then
+// Content-Length and "Server: BigIP" (unless noserver) as BIG-IP adds them, and Connection: close
+// when the connection ends after it.
+void serialize_local_response(const LocalResponse& response, bool keep_alive, std::string& out);
+// The reason phrase of a status code ("OK", "Not Found"); "Unknown" for codes without one.
+std::string_view reason_phrase(int status);
 // A complete small response with Connection: close, e.g. 400 or 503.
 std::string local_reply(int status, std::string_view reason, std::string_view body);
 

@@ -195,7 +195,9 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
       case State::ForwardingBody: {
         bool in_body = state_ == State::ForwardingBody;
         ParseResult r = request_parser_.feed(data + off, len - off);
-        if (in_body && r.consumed > 0 && r.stop != ParseStop::Error) send(server_, data + off, r.consumed);
+        if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !discarding_body_) {
+          send(server_, data + off, r.consumed);
+        }
         off += r.consumed;
         switch (r.stop) {
           case ParseStop::NeedMore:
@@ -241,13 +243,22 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
 }
 
 void ProxyConnection::on_request_head() {
+  tx_.begin_request();
   tx_.request = &request_;
-  tx_.response = nullptr;
-  tx_.http_disabled = false;
   request_done_ = false;
   response_done_ = false;
+  discarding_body_ = false;
+  lb_rounds_ = 0;
   bool upgrade_requested = request_parser_.upgrade();
   if (!fire(Event::HttpRequest)) return;
+  if (tx_.local_response) {
+    answer_request_locally();
+    return;
+  }
+  if (tx_.lb_detach) {
+    tx_.lb_detach = false;
+    close_server();
+  }
 
   tunnel_after_head_ = tx_.http_disabled;
   if (upgrade_requested && !tunnel_after_head_) {
@@ -260,24 +271,47 @@ void ProxyConnection::on_request_head() {
     }
   }
 
-  const std::string& pool = tx_.selected_pool.empty() ? vs_.pool : tx_.selected_pool;
-  if (pool.empty()) {
-    reject_request(503, "Service Unavailable",
-                   fmt::format("No pool selected for request from {}:{} on {}", tx_.client_addr,
-                               tx_.client_port, vs_.name));
-    return;
-  }
-  if (server_ && !server_->eof && server_pool_ == pool) {
+  if (server_ && !server_->eof && server_target_ == lb_target()) {
     send_request_head();
   } else {
     close_server();
-    connect_to_pool(pool);
+    load_balance();
   }
+}
+
+// What the next server connection goes to: "node ADDR:PORT" or the pool's name ("" = none).
+std::string ProxyConnection::lb_target() const {
+  if (!tx_.selected_node_addr.empty()) {
+    return fmt::format("node {}:{}", tx_.selected_node_addr,
+                       tx_.selected_node_port != 0 ? tx_.selected_node_port : vs_.dest_port);
+  }
+  return tx_.selected_pool.empty() ? vs_.pool : tx_.selected_pool;
+}
+
+// The client gets the rule's response (HTTP::respond / HTTP::redirect) instead of the server's; the
+// request's body, if any, is read and thrown away so the connection can go on with the next request.
+void ProxyConnection::answer_request_locally() {
+  send_local_response();
+  response_done_ = true;
+  discarding_body_ = true;
+  state_ = State::ForwardingBody;
+  if (request_parser_.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
+  pump_client();
+}
+
+void ProxyConnection::send_local_response() {
+  std::unique_ptr<LocalResponse> response = std::move(tx_.local_response);
+  const bool keep_alive = request_keep_alive_ && request_parser_.keep_alive() && !draining_ &&
+                          !response->headers.exists("Connection");
+  if (!keep_alive) request_keep_alive_ = false;
+  std::string out;
+  serialize_local_response(*response, keep_alive, out);
+  send_owned(client_, std::move(out));
 }
 
 void ProxyConnection::on_request_complete() {
   request_done_ = true;
-  request_keep_alive_ = request_parser_.keep_alive();
+  request_keep_alive_ = request_keep_alive_ && request_parser_.keep_alive();
   if (response_done_) {
     finish_exchange();
   } else {
@@ -321,36 +355,49 @@ void ProxyConnection::reject_request(int status, const char* reason, const std::
 // ---------------------------------------------------------------------------------------------
 // Server side
 
-void ProxyConnection::connect_to_pool(const std::string& pool_name) {
-  const Pool* pool = version_->shared->config->find_pool(pool_name);
-  connecting_pool_ = pool_name;
+// Chooses the server for the current request: the rule's node, or a member of the chosen pool,
+// starting where the pool's rotation says. LB_SELECTED fires for each choice, LB_FAILED when none is
+// left; a rule may choose again (LB::reselect, pool, node) a bounded number of times.
+void ProxyConnection::load_balance() {
   state_ = State::Connecting;
-  if (!pool || pool->members.empty()) {
-    reject_request(503, "Service Unavailable",
-                   fmt::format("No members available for pool {} (client {}:{} on {})", pool_name,
-                               tx_.client_addr, tx_.client_port, vs_.name));
-    return;
-  }
+  connecting_target_ = lb_target();
+  member_attempts_ = 0;
+  if (!tx_.selected_node_addr.empty()) return try_next_member();
+  const Pool* pool = connecting_target_.empty() ? nullptr : version_->shared->config->find_pool(connecting_target_);
+  if (!pool || pool->members.empty()) return lb_failed();
   // Every pool has its position from load time; find() never inserts, so workers share the map safely.
   auto position = version_->shared->rr_positions.find(pool->name);
   member_start_ = position == version_->shared->rr_positions.end()
                       ? 0
                       : position->second.fetch_add(1, std::memory_order_relaxed) % pool->members.size();
-  member_attempts_ = 0;
   try_next_member();
 }
 
 void ProxyConnection::try_next_member() {
-  const Pool* pool = version_->shared->config->find_pool(connecting_pool_);
-  if (member_attempts_ >= pool->members.size()) {
-    reject_request(503, "Service Unavailable",
-                   fmt::format("No members available for pool {}: all {} members failed (client {}:{} on {})",
-                               pool->name, pool->members.size(), tx_.client_addr, tx_.client_port, vs_.name));
-    return;
+  const bool by_node = !tx_.selected_node_addr.empty();
+  const Pool* pool = by_node ? nullptr : version_->shared->config->find_pool(connecting_target_);
+  const std::size_t candidates = by_node ? 1 : (pool ? pool->members.size() : 0);
+  if (member_attempts_ >= candidates) return lb_failed();
+  if (by_node) {
+    tx_.server_pool.clear();
+    tx_.server_addr = tx_.selected_node_addr;
+    tx_.server_port = tx_.selected_node_port != 0 ? tx_.selected_node_port : vs_.dest_port;
+    member_name_ = fmt::format("{}:{}", tx_.server_addr, tx_.server_port);
+  } else {
+    const PoolMember& member = pool->members[(member_start_ + member_attempts_) % pool->members.size()];
+    tx_.server_pool = pool->name;
+    tx_.server_addr = member.address;
+    tx_.server_port = member.port;
+    member_name_ = member.name;
   }
-  const PoolMember& member = pool->members[(member_start_ + member_attempts_) % pool->members.size()];
   ++member_attempts_;
-  member_name_ = member.name;
+
+  if (!fire(Event::LbSelected)) return;
+  if (tx_.local_response) return answer_request_locally();
+  if (tx_.lb_reselect || lb_target() != connecting_target_) {
+    tx_.lb_reselect = false;
+    return reselect(false);
+  }
 
   Socket* socket = new Socket{};
   socket->owner = this;
@@ -362,10 +409,9 @@ void ProxyConnection::try_next_member() {
   connecting_ = socket;
 
   sockaddr_in target{};
-  make_ipv4(member.address, member.port, target);
-  int err = 0;
+  int err = make_ipv4(tx_.server_addr, tx_.server_port, target) ? 0 : UV_EINVAL;
   const ConfigVersion& shared = *version_->shared;
-  if (vs_.snat == SnatType::Automap && shared.has_snat_source) {
+  if (err == 0 && vs_.snat == SnatType::Automap && shared.has_snat_source) {
     // SNAT automap: the member sees the internal self IP, as behind a BIG-IP.
     err = uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&shared.snat_source), 0);
   }
@@ -379,8 +425,46 @@ void ProxyConnection::try_next_member() {
   }
 }
 
+// A rule chose again: the same target's next member, or (a new pool/node, or after LB_FAILED) from
+// the start.
+void ProxyConnection::reselect(bool from_start) {
+  if (++lb_rounds_ > kMaxLbRounds) {
+    return reject_request(503, "Service Unavailable",
+                          fmt::format("Rules chose a server {} times for one request from {}:{} on {}; giving up",
+                                      kMaxLbRounds, tx_.client_addr, tx_.client_port, vs_.name));
+  }
+  if (from_start || lb_target() != connecting_target_) return load_balance();
+  try_next_member();
+}
+
+// No server could be chosen or reached: LB_FAILED lets a rule answer or choose again, else 503.
+void ProxyConnection::lb_failed() {
+  tx_.server_addr.clear();
+  tx_.server_port = 0;
+  if (!fire(Event::LbFailed)) return;
+  if (tx_.local_response) return answer_request_locally();
+  if (tx_.lb_reselect || lb_target() != connecting_target_) {
+    tx_.lb_reselect = false;
+    return reselect(true);
+  }
+  const Pool* pool = version_->shared->config->find_pool(connecting_target_);
+  if (connecting_target_.empty()) {
+    return reject_request(503, "Service Unavailable",
+                          fmt::format("No pool selected for request from {}:{} on {}", tx_.client_addr,
+                                      tx_.client_port, vs_.name));
+  }
+  if (!pool || member_attempts_ == 0) {
+    return reject_request(503, "Service Unavailable",
+                          fmt::format("No members available for pool {} (client {}:{} on {})", connecting_target_,
+                                      tx_.client_addr, tx_.client_port, vs_.name));
+  }
+  reject_request(503, "Service Unavailable",
+                 fmt::format("No members available for pool {}: all {} members failed (client {}:{} on {})",
+                             pool->name, member_attempts_, tx_.client_addr, tx_.client_port, vs_.name));
+}
+
 void ProxyConnection::member_failed(Socket* socket, int err) {
-  log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})", connecting_pool_,
+  log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})", connecting_target_,
            member_name_, uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
   uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), &ProxyConnection::on_socket_closed);
   try_next_member();
@@ -388,15 +472,23 @@ void ProxyConnection::member_failed(Socket* socket, int err) {
 
 void ProxyConnection::on_server_connected(Socket* socket) {
   server_ = socket;
-  server_pool_ = connecting_pool_;
+  server_target_ = connecting_target_;
   uv_tcp_nodelay(&server_->tcp, 1);
+  sockaddr_storage local{};
+  int len = sizeof local;
+  uv_tcp_getsockname(&server_->tcp, reinterpret_cast<sockaddr*>(&local), &len);
+  tx_.server_local_addr = address_string(local);
+  tx_.server_local_port = address_port(local);
+  tx_.server_connected = true;
   response_parser_.reset();   // a new server connection starts a new response stream
   set_reading(server_, true);
+  if (!fire(Event::ServerConnected)) return;
   send_request_head();
   pump_client();
 }
 
 void ProxyConnection::send_request_head() {
+  if (!fire(Event::HttpRequestSend) || !fire(Event::HttpRequestRelease)) return;
   response_parser_.set_expect_no_body(request_.method == "HEAD");
   flush(server_);   // a corked earlier head may still point into the buffer
   request_head_buf_.clear();
@@ -427,7 +519,7 @@ void ProxyConnection::on_server_data(const char* data, std::size_t len) {
         break;
       case ParseStop::Error:
         log_line(LogLevel::Warning, "Malformed response from pool {} member {} ({}) for {}:{} on {}; connection reset",
-                 server_pool_, member_name_, response_parser_.error_reason(), tx_.client_addr, tx_.client_port,
+                 server_target_, member_name_, response_parser_.error_reason(), tx_.client_addr, tx_.client_port,
                  vs_.name);
         reset_client();
         return;
@@ -445,6 +537,15 @@ void ProxyConnection::on_server_data(const char* data, std::size_t len) {
 void ProxyConnection::on_response_head() {
   tx_.response = &response_;
   if (!fire(Event::HttpResponse)) return;
+  if (tx_.local_response) {
+    // The rule answers instead of the server: what is left of the server's response is not wanted.
+    close_server();
+    send_local_response();
+    response_done_ = true;
+    if (request_done_) finish_exchange();
+    return;
+  }
+  if (!fire(Event::HttpResponseRelease)) return;
   flush(client_);   // e.g. a corked 100 Continue head still points into the buffer
   response_head_buf_.clear();
   serialize_response_head(response_, response_head_buf_);
@@ -468,6 +569,7 @@ void ProxyConnection::on_response_complete() {
 void ProxyConnection::finish_exchange() {
   tx_.request = nullptr;
   tx_.response = nullptr;
+  discarding_body_ = false;
   if (!request_keep_alive_ || client_->eof || draining_) {
     close_server();
     close_after_flush(client_);
@@ -494,7 +596,7 @@ void ProxyConnection::on_server_eof() {
   }
   if (mid_response) {
     log_line(LogLevel::Warning, "Pool {} member {} closed before its response completed (client {}:{} on {})",
-             server_pool_, member_name_, tx_.client_addr, tx_.client_port, vs_.name);
+             server_target_, member_name_, tx_.client_addr, tx_.client_port, vs_.name);
     reset_client();
     return;
   }
@@ -506,7 +608,11 @@ void ProxyConnection::close_server() {
   if (server_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&server_->tcp), &ProxyConnection::on_socket_closed);
     server_ = nullptr;
-    server_pool_.clear();
+    server_target_.clear();
+    if (tx_.server_connected) {
+      tx_.server_connected = false;
+      fire(Event::ServerClosed);
+    }
   }
   if (connecting_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&connecting_->tcp), &ProxyConnection::on_socket_closed);
@@ -518,6 +624,7 @@ void ProxyConnection::close_server() {
 // Flow
 
 void ProxyConnection::enter_tunnel() {
+  const bool disabled_by_rule = tunnel_after_head_;
   state_ = State::Tunnel;
   tx_.request = nullptr;
   tx_.response = nullptr;
@@ -535,6 +642,7 @@ void ProxyConnection::enter_tunnel() {
     send(server_, pending.data(), pending.size());
     flush(server_);
   }
+  if (disabled_by_rule && !fire(Event::HttpDisabled)) return;
   update_reading();
 }
 
@@ -617,14 +725,43 @@ void ProxyConnection::set_reading(Socket* socket, bool on) {
   }
 }
 
+namespace {
+// Events that run in the server-side context (IP::local_addr is the SNAT address, and so on).
+constexpr uint32_t kServerSideEvents =
+    (1u << static_cast<unsigned>(Event::ServerConnected)) | (1u << static_cast<unsigned>(Event::HttpRequestSend)) |
+    (1u << static_cast<unsigned>(Event::HttpRequestRelease)) | (1u << static_cast<unsigned>(Event::ServerData)) |
+    (1u << static_cast<unsigned>(Event::HttpResponse)) | (1u << static_cast<unsigned>(Event::HttpResponseData)) |
+    (1u << static_cast<unsigned>(Event::HttpResponseRelease)) | (1u << static_cast<unsigned>(Event::ServerClosed));
+}  // namespace
+
+// Runs the event's rules and applies what they did to the connection. False when the connection
+// is gone (a rule error, drop, reject): the caller must stop.
 bool ProxyConnection::fire(Event event) {
   RuleEngine& engine = *version_->engine;
   if (!engine.handles(vs_, event)) return true;
-  if (engine.fire(vs_, event, tx_) == RuleOutcome::Continue) return true;
-  // The engine logged the rule error; only this connection pays for it.
-  if (event == Event::ClientClosed) return false;
-  reset_client();
-  return false;
+  tx_.serverside = (kServerSideEvents >> static_cast<unsigned>(event)) & 1u;
+  const RuleOutcome outcome = engine.fire(vs_, event, tx_);
+  // The connection is closing already: nothing a rule did can change that.
+  if (event == Event::ClientClosed || event == Event::ServerClosed) return outcome == RuleOutcome::Continue;
+  if (outcome != RuleOutcome::Continue) {
+    reset_client();   // the engine logged the rule error; only this connection pays for it
+    return false;
+  }
+  switch (tx_.action) {
+    case ConnectionAction::None:
+      return true;
+    case ConnectionAction::Drop:
+      log_line(LogLevel::Info, "Connection {}:{} on {} dropped by a rule in {}", tx_.client_addr, tx_.client_port,
+               vs_.name, event_name(event));
+      close_all();
+      return false;
+    case ConnectionAction::Reject:
+      log_line(LogLevel::Info, "Connection {}:{} on {} rejected by a rule in {}", tx_.client_addr,
+               tx_.client_port, vs_.name, event_name(event));
+      reset_client();
+      return false;
+  }
+  return true;
 }
 
 void ProxyConnection::close_after_flush(Socket* flush_to) {
@@ -650,15 +787,14 @@ void ProxyConnection::close_all() { close_client(false); }
 void ProxyConnection::reset_client() { close_client(true); }
 
 void ProxyConnection::close_client(bool reset) {
-  if (state_ == State::Closing) return;
-  if (accepted_ && !client_closed_fired_) {
-    client_closed_fired_ = true;
-    tx_.request = nullptr;
-    tx_.response = nullptr;
-    fire(Event::ClientClosed);
-  }
+  // closing_ also stops a rule in SERVER_CLOSED / CLIENT_CLOSED from closing us a second time.
+  if (state_ == State::Closing || closing_) return;
+  closing_ = true;
+  tx_.request = nullptr;
+  tx_.response = nullptr;
+  close_server();   // SERVER_CLOSED fires before CLIENT_CLOSED, as on BIG-IP
+  if (accepted_) fire(Event::ClientClosed);
   state_ = State::Closing;
-  close_server();
   if (!client_) return;
   if (reset && accepted_ && uv_tcp_close_reset(&client_->tcp, &ProxyConnection::on_socket_closed) == 0) return;
   uv_close(reinterpret_cast<uv_handle_t*>(&client_->tcp), &ProxyConnection::on_socket_closed);

@@ -95,10 +95,15 @@ class ProxyConnection {
   void on_request_head();
   void on_request_complete();
   void reject_request(int status, const char* reason, const std::string& log_message);
+  void answer_request_locally();
+  void send_local_response();
 
   // Server side.
-  void connect_to_pool(const std::string& pool_name);
+  std::string lb_target() const;
+  void load_balance();
   void try_next_member();
+  void reselect(bool from_start);
+  void lb_failed();
   // Logs why the member could not be reached, closes its socket and tries the next one.
   void member_failed(Socket* socket, int err);
   void on_server_connected(Socket* socket);
@@ -145,16 +150,19 @@ class ProxyConnection {
   std::string request_head_buf_;
   std::string response_head_buf_;
   bool corked_ = false;
-  std::string server_pool_;       // pool of the current server connection
+  std::string server_target_;     // lb_target() of the current server connection
   std::string member_name_;       // member of the current server connection
-  std::string connecting_pool_;
+  std::string connecting_target_;
+  static constexpr int kMaxLbRounds = 8;   // server choices a rule may make for one request
+  int lb_rounds_ = 0;
   std::size_t member_start_ = 0;
   std::size_t member_attempts_ = 0;
   bool request_done_ = false;
   bool response_done_ = false;
   bool request_keep_alive_ = true;
   bool tunnel_after_head_ = false;
-  bool client_closed_fired_ = false;
+  bool closing_ = false;
+  bool discarding_body_ = false;   // a rule answered: the request body is read and dropped
   bool accepted_ = false;
   bool draining_ = false;
   uint64_t last_activity_ms_ = 0;   // loop time of the last byte read on either side

@@ -33,4 +33,13 @@ std::optional<Event> event_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+void Transaction::begin_request() {
+  http_disabled = false;
+  lb_reselect = false;
+  local_response.reset();
+  has_responded = false;
+  http_collect = Collect{};
+  response = nullptr;
+}
+
 }  // namespace irulesd

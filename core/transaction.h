@@ -62,6 +62,31 @@ class RuleScope {
   virtual ~RuleScope() = default;
 };
 
+// A response a rule made (HTTP::respond, HTTP::redirect): the client gets it instead of the server's.
+struct LocalResponse {
+  int status = 200;
+  int version_major = 1;
+  int version_minor = 1;
+  std::string body;
+  HeaderList headers;     // as the rule gave them; Content-Length and Server are added when sent
+  bool noserver = false;  // `noserver`: no "Server: BigIP" header
+};
+
+// What a rule did to the connection itself.
+enum class ConnectionAction {
+  None,
+  Drop,     // `drop` / `discard`: close without an answer
+  Reject,   // `reject`: reset the client connection
+};
+
+// Bytes a rule holds back to inspect (HTTP::collect, TCP::collect) and then releases.
+struct Collect {
+  bool requested = false;   // a collect is pending: the core buffers until `bytes` or the end
+  std::size_t bytes = 0;    // 0 = whatever arrives next (TCP) / the whole body (HTTP)
+  std::string payload;      // what was collected; HTTP::payload / TCP::payload read and replace it
+  bool released = false;    // HTTP::release / TCP::release in the *_DATA event
+};
+
 struct Transaction {
   // Connection facts.
   std::string virtual_name;
@@ -70,15 +95,43 @@ struct Transaction {
   std::string local_addr;
   uint16_t local_port = 0;
 
+  // The server side: the member chosen (LB_SELECTED on) and, once connected (SERVER_CONNECTED on),
+  // the address the connection to it comes from (the SNAT address).
+  std::string server_pool;        // canonical pool name of the chosen member; empty for `node`
+  std::string server_addr;
+  uint16_t server_port = 0;
+  std::string server_local_addr;
+  uint16_t server_local_port = 0;
+  bool server_connected = false;
+  // The event runs on the server side (SERVER_CONNECTED, HTTP_REQUEST_SEND, HTTP_RESPONSE, ...):
+  // IP::local_addr / IP::remote_addr answer for the server connection. `clientside {…}` and
+  // `serverside {…}` switch it for their body.
+  bool serverside = false;
+
   // The current request (HTTP_REQUEST and later) and response (HTTP_RESPONSE); null outside them.
   RequestHead* request = nullptr;
   ResponseHead* response = nullptr;
 
   // Decisions made by rules.
   std::string selected_pool;   // `pool NAME`: canonical name; empty = the virtual's default pool
+  // `node ADDR ?PORT?` or `pool NAME member ADDR PORT`: this server, bypassing the pool's choice.
+  std::string selected_node_addr;
+  uint16_t selected_node_port = 0;   // 0 = the virtual's port
+  bool lb_reselect = false;    // `LB::reselect` in LB_SELECTED / LB_FAILED: choose again
+  bool lb_detach = false;      // `LB::detach`: the next request load-balances on a new connection
   bool http_disabled = false;  // `HTTP::disable`: tunnel once the current request is forwarded
+  ConnectionAction action = ConnectionAction::None;
+  // HTTP::respond / HTTP::redirect for the current request; has_responded stays set until the
+  // next request (HTTP::has_responded).
+  std::unique_ptr<LocalResponse> local_response;
+  bool has_responded = false;
+  Collect http_collect;   // HTTP::collect: the body of the current request or response
+  Collect tcp_collect;    // TCP::collect: the client's (or, server side, the server's) next bytes
 
   std::unique_ptr<RuleScope> rule_scope;   // created lazily by the engine
+
+  // Clears what belongs to one request (called before HTTP_REQUEST).
+  void begin_request();
 };
 
 }  // namespace irulesd

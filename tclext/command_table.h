@@ -67,6 +67,8 @@ std::span<const CommandSpec> http_commands();
 std::span<const CommandSpec> ip_tcp_commands();
 std::span<const CommandSpec> lb_commands();
 std::span<const CommandSpec> log_commands();
+std::span<const CommandSpec> http_respond_commands();
+std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> codec_commands();
 std::span<const CommandSpec> uri_commands();

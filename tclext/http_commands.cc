@@ -14,6 +14,11 @@ constexpr unsigned kResponseOnly = kResponseEvents;
 // The head the HTTP commands of this event act on; null (with an error set) when there is none.
 HeaderList* current_headers(FireContext& ctx, Tcl_Interp* interp) {
   const unsigned bit = event_bit(ctx.event);
+  if (ctx.tx->has_responded) {
+    // As on BIG-IP: once a rule has answered, the message it answered is gone.
+    command_error(interp, "HTTP::header: illegal after HTTP::respond or HTTP::redirect in this request");
+    return nullptr;
+  }
   if ((bit & kResponseEvents) != 0 && ctx.tx->response != nullptr) return &ctx.tx->response->headers;
   if ((bit & kRequestEvents) != 0 && ctx.tx->request != nullptr) return &ctx.tx->request->headers;
   command_error(interp, std::string("no HTTP message in event ") + event_name(ctx.event));
@@ -25,23 +30,9 @@ RequestHead* current_request(FireContext& ctx, Tcl_Interp* interp) {
   return ctx.tx->request;
 }
 
-// RFC 9110 token characters: what a header name may contain.
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// A value (or URI) that cannot break the message framing when serialized.
-bool has_no_line_break(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) == s.npos; }
-
 int check_header(Tcl_Interp* interp, std::string_view name, std::string_view value) {
-  if (!is_token(name)) return command_error(interp, "HTTP::header: invalid header name \"" + std::string(name) + "\"");
-  if (!has_no_line_break(value)) {
+  if (!is_header_token(name)) return command_error(interp, "HTTP::header: invalid header name \"" + std::string(name) + "\"");
+  if (has_line_break(value)) {
     return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" contains CR, LF or NUL");
   }
   return TCL_OK;

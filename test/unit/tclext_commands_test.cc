@@ -269,7 +269,7 @@ TEST_CASE("commands check their arguments and events", "[tclext]") {
        "HTTP::header: header value of \"X\" contains CR, LF or NUL"},
       {Event::HttpRequest, "HTTP::disable now", "wrong # args: should be \"HTTP::disable\""},
       {Event::HttpRequest, "HTTP::uri \"/a b\"", "HTTP::uri: invalid URI \"/a b\""},
-      {Event::HttpRequest, "pool", "wrong # args: should be \"pool name\""},
+      {Event::HttpRequest, "pool", "wrong # args: should be \"pool name ?member addr ?port??\""},
       {Event::HttpRequest, "IP::client_addr x", "wrong # args: should be \"IP::client_addr\""},
       {Event::HttpRequest, "log", "wrong # args: should be \"log ?-noname? ?remote_ip[:port]? ?facility.level? message\""},
   };

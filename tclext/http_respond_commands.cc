@@ -1,0 +1,126 @@
+// HTTP::respond, HTTP::redirect, HTTP::has_responded: a rule answers the client itself. The core
+// sends the answer when the event's handlers are done (later handlers still run, as on BIG-IP) and
+// never forwards the request (HTTP_REQUEST, LB_*) or the server's response (HTTP_RESPONSE).
+#include <charconv>
+#include <memory>
+#include <string>
+
+#include "tclext/command_table.h"
+
+namespace irulesd::tclext {
+namespace {
+
+// Where an answer can still replace what the server would send.
+constexpr unsigned kRespondEvents = event_bits({Event::HttpRequest, Event::HttpRequestData, Event::LbSelected,
+                                                Event::LbFailed, Event::HttpResponse, Event::HttpResponseData});
+
+constexpr const char* kRespondUsage =
+    "status ?content content? ?noserver? ?-version 1.0|1.1|auto? ?header value ...?";
+
+int already_answered(Tcl_Interp* interp, const char* command) {
+  return command_error(interp, std::string(command) +
+                                   ": Operation not supported. Multiple redirect/respond invocations not allowed");
+}
+
+// The request's version decides `auto` (and the default): a 1.0 client gets a 1.0 answer.
+void version_of_request(const FireContext& ctx, LocalResponse& response) {
+  if (ctx.tx->request != nullptr && ctx.tx->request->version_major == 1 && ctx.tx->request->version_minor == 0) {
+    response.version_minor = 0;
+  }
+}
+
+int add_header(Tcl_Interp* interp, const char* command, LocalResponse& response, std::string_view name,
+               std::string_view value) {
+  if (!is_header_token(name)) return command_error(interp, std::string(command) + ": invalid header name \"" + std::string(name) + "\"");
+  if (has_line_break(value)) {
+    return command_error(interp, std::string(command) + ": header value of \"" + std::string(name) +
+                                     "\" contains CR, LF or NUL");
+  }
+  response.headers.add(name, value);
+  return TCL_OK;
+}
+
+int HttpRespondCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc < 2) {
+    Tcl_WrongNumArgs(interp, 1, objv, kRespondUsage);
+    return TCL_ERROR;
+  }
+  if (ctx.tx->has_responded) return already_answered(interp, "HTTP::respond");
+  auto response = std::make_unique<LocalResponse>();
+  const std::string_view status_text = arg_view(objv[1]);
+  auto [end, ec] = std::from_chars(status_text.data(), status_text.data() + status_text.size(), response->status);
+  if (ec != std::errc() || end != status_text.data() + status_text.size() || response->status < 100 ||
+      response->status > 999) {
+    return command_error(interp, "HTTP::respond: invalid status code \"" + std::string(status_text) + "\"");
+  }
+  version_of_request(ctx, *response);
+  for (int i = 2; i < objc; ++i) {
+    const std::string_view word = arg_view(objv[i]);
+    if (word == "noserver") {
+      response->noserver = true;
+    } else if ((word == "content" || word == "-version") && i + 1 < objc) {
+      const std::string_view value = arg_view(objv[++i]);
+      if (word == "content") {
+        // Content is bytes: a byte array (binary from b64decode, say) is sent as is.
+        int length = 0;
+        const unsigned char* bytes = Tcl_GetByteArrayFromObj(objv[i], &length);
+        response->body.assign(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(length));
+      } else if (value == "1.0") {
+        response->version_minor = 0;
+      } else if (value == "1.1") {
+        response->version_minor = 1;
+      } else if (value != "auto") {
+        return command_error(interp, "HTTP::respond: bad -version \"" + std::string(value) +
+                                         "\": must be 1.0, 1.1 or auto");
+      }
+    } else if (i + 1 < objc) {
+      if (add_header(interp, "HTTP::respond", *response, word, arg_view(objv[i + 1])) != TCL_OK) return TCL_ERROR;
+      ++i;
+    } else {
+      Tcl_WrongNumArgs(interp, 1, objv, kRespondUsage);
+      return TCL_ERROR;
+    }
+  }
+  ctx.tx->local_response = std::move(response);
+  ctx.tx->has_responded = true;
+  Tcl_ResetResult(interp);
+  return TCL_OK;
+}
+
+// HTTP::redirect URL: a 302 with Location, as BIG-IP sends it.
+int HttpRedirectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc != 2) {
+    Tcl_WrongNumArgs(interp, 1, objv, "url");
+    return TCL_ERROR;
+  }
+  if (ctx.tx->has_responded) return already_answered(interp, "HTTP::redirect");
+  auto response = std::make_unique<LocalResponse>();
+  response->status = 302;
+  version_of_request(ctx, *response);
+  if (add_header(interp, "HTTP::redirect", *response, "Location", arg_view(objv[1])) != TCL_OK) return TCL_ERROR;
+  ctx.tx->local_response = std::move(response);
+  ctx.tx->has_responded = true;
+  Tcl_ResetResult(interp);
+  return TCL_OK;
+}
+
+int HttpHasRespondedCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc != 1) {
+    Tcl_WrongNumArgs(interp, 1, objv, nullptr);
+    return TCL_ERROR;
+  }
+  Tcl_SetObjResult(interp, Tcl_NewBooleanObj(ctx.tx->has_responded));
+  return TCL_OK;
+}
+
+constexpr CommandSpec kHttpRespondCommands[] = {
+    {"HTTP::respond", kRespondEvents, HttpRespondCmd},
+    {"HTTP::redirect", kRespondEvents, HttpRedirectCmd},
+    {"HTTP::has_responded", kHttpEvents, HttpHasRespondedCmd},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> http_respond_commands() { return kHttpRespondCommands; }
+
+}  // namespace irulesd::tclext
