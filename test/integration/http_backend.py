@@ -7,8 +7,9 @@ Every method gets `200 OK` with a JSON body:
      "body_length": N, "body_sha256": HEX, "chunked": bool, "peer": ADDRESS, "peer_port": PORT,
      "request_number": N  (on this backend), "connection_request_number": N (on this connection)}
 Connections stay open (keep-alive) unless the client asks otherwise. A request header
-`X-Backend-Delay: SECONDS` (at most 10) makes the answer wait that long, for requests in flight. Chunked request bodies are
-decoded here, not by http.server.
+`X-Backend-Delay: SECONDS` (at most 10) makes the answer wait that long, for requests in flight; each
+`X-Backend-Header: NAME: VALUE` adds that header to the answer. Chunked request bodies are decoded here,
+not by http.server.
 
 With --record FILE each accepted connection and each request is appended to FILE as one JSON line
 ({"event": "connection", "peer": ...} / {"event": "request", ...same fields as the body...} /
@@ -158,6 +159,9 @@ class BackendHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", self.server.name)
+        for extra in self.headers.get_all("X-Backend-Header") or []:
+            name, _, value = extra.partition(":")
+            self.send_header(name.strip(), value.strip())
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
