@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "core/log.h"
 #include "tclext/rule_loader.h"
@@ -38,6 +39,8 @@ Tcl_WideInt now_us() {
   return static_cast<Tcl_WideInt>(now.sec) * 1000000 + now.usec;
 }
 
+}  // namespace
+
 // A connection's variables. Destroyed by the core on the worker thread, normally before the engine;
 // if the engine (and its interpreter) went first, the variables are leaked rather than touched.
 class TclRuleScope final : public RuleScope {
@@ -50,11 +53,34 @@ class TclRuleScope final : public RuleScope {
   const void* owner() const { return owner_; }
   ConnVars* vars() { return vars_.get(); }
 
+  // `event ... disable` is per rule and per connection (BIG-IP: "for this iRule").
+  uint32_t disabled_events(const std::string& rule) const {
+    for (const auto& [name, mask] : disabled_) {
+      if (name == rule) return mask;
+    }
+    return 0;
+  }
+  void set_disabled_events(const std::string& rule, uint32_t mask) {
+    for (auto& [name, current] : disabled_) {
+      if (name == rule) {
+        current = mask;
+        return;
+      }
+    }
+    disabled_.emplace_back(rule, mask);
+  }
+  bool any_disabled() const { return !disabled_.empty(); }
+
  private:
   const void* owner_;
   std::weak_ptr<int> engine_alive_;
   std::unique_ptr<ConnVars> vars_;
+  std::vector<std::pair<std::string, uint32_t>> disabled_;
 };
+
+namespace {
+
+constexpr const char* kEventUsage = "?name? enable|disable | disable all | enable all | info | name";
 
 class TclRuleEngineFactory final : public RuleEngineFactory {
  public:
@@ -98,10 +124,102 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
   conn_ns_ = create_conn_namespace(interp_, kConnNamespace, this);
   Tcl_CreateNamespace(interp_, kStaticNamespace, nullptr, nullptr);
   commands_.register_all(interp_, &ctx_);
+  Tcl_CreateObjCommand(interp_, "event", &TclRuleEngine::EventCmd, this, nullptr);
   ctx_.config = config_.get();
   arm_budget();
   Tcl_LimitTypeSet(interp_, TCL_LIMIT_TIME);
   load_rules();
+  run_rule_init();
+}
+
+// RULE_INIT runs once per rule when this version loads on this worker (BIG-IP: once per TMM, at load
+// and on every reload), by priority then rule order, whether or not a virtual uses the rule. Its
+// local variables are dropped afterwards; what it sets in static:: stays for every connection.
+void TclRuleEngine::run_rule_init() {
+  std::vector<const CompiledHandler*> init;
+  for (const auto& handler : handlers_) {
+    if (handler->event == Event::RuleInit) init.push_back(handler.get());
+  }
+  if (init.empty()) return;
+  std::stable_sort(init.begin(), init.end(),
+                   [](const CompiledHandler* a, const CompiledHandler* b) { return a->priority < b->priority; });
+  Transaction scratch;
+  ctx_.tx = &scratch;
+  ctx_.event = Event::RuleInit;
+  current_vars_ = nullptr;
+  Tcl_CallFrame frame;
+  Tcl_PushCallFrame(interp_, &frame, conn_ns_, 0);
+  for (const CompiledHandler* handler : init) {
+    ctx_.rule_name = &handler->rule_name;
+    // A failing RULE_INIT is logged; the rule stays loaded, as on BIG-IP.
+    if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) report_error(*handler);
+  }
+  Tcl_PopCallFrame(interp_);
+  Tcl_ResetResult(interp_);
+  ctx_ = FireContext{};
+  ctx_.config = config_.get();
+  current_vars_ = nullptr;
+  scratch.rule_scope.reset();
+}
+
+// event ?NAME? enable|disable, event disable all, event enable all, event info, event name.
+int TclRuleEngine::EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  auto* self = static_cast<TclRuleEngine*>(data);
+  FireContext& ctx = self->ctx_;
+  if (ctx.tx == nullptr || ctx.rule_name == nullptr) return command_error(interp, "event: only valid inside an event");
+  auto usage = [&] {
+    Tcl_WrongNumArgs(interp, 1, objv, kEventUsage);
+    return TCL_ERROR;
+  };
+  if (objc < 2 || objc > 3) return usage();
+  const std::string_view first = arg_view(objv[1]);
+  if (objc == 2 && first == "name") {
+    set_result(interp, event_name(ctx.event));
+    return TCL_OK;
+  }
+  TclRuleScope* scope = self->current_scope();
+  const uint32_t disabled = scope ? scope->disabled_events(*ctx.rule_name) : 0;
+  const uint32_t all = (1u << kEventCount) - 1;
+  if (objc == 2 && first == "info") {
+    // The events this rule still handles on this connection.
+    uint32_t handled = 0;
+    for (const auto* handler : self->handlers_by_rule_[*ctx.rule_name]) handled |= event_bit(handler->event);
+    handled &= ~(disabled | event_bit(Event::RuleInit));
+    Tcl_Obj* list = Tcl_NewListObj(0, nullptr);
+    for (std::size_t i = 0; i < kEventCount; ++i) {
+      if (handled & (1u << i)) {
+        Tcl_ListObjAppendElement(nullptr, list, Tcl_NewStringObj(event_name(static_cast<Event>(i)), -1));
+      }
+    }
+    Tcl_SetObjResult(interp, list);
+    return TCL_OK;
+  }
+  uint32_t mask = 0;
+  bool enable = false;
+  if (objc == 2 && (first == "enable" || first == "disable")) {
+    mask = event_bit(ctx.event);
+    enable = first == "enable";
+  } else if (objc == 3 && first == "disable" && arg_view(objv[2]) == "all") {
+    mask = all;
+  } else if (objc == 3 && first == "enable" && arg_view(objv[2]) == "all") {
+    mask = all;
+    enable = true;
+  } else if (objc == 3 && (arg_view(objv[2]) == "enable" || arg_view(objv[2]) == "disable")) {
+    std::optional<Event> event = event_from_name(first);
+    if (!event) return command_error(interp, "event: unknown event \"" + std::string(first) + "\"");
+    mask = event_bit(*event);
+    enable = arg_view(objv[2]) == "enable";
+  } else {
+    return usage();
+  }
+  if (scope == nullptr) {
+    if (enable) return TCL_OK;   // nothing is disabled yet
+    return command_error(interp, "event: out of memory");
+  }
+  scope->set_disabled_events(*ctx.rule_name, enable ? (disabled & ~mask) : (disabled | mask));
+  self->some_event_disabled_ = true;
+  Tcl_ResetResult(interp);
+  return TCL_OK;
 }
 
 TclRuleEngine::~TclRuleEngine() {
@@ -185,8 +303,9 @@ void TclRuleEngine::arm_budget() {
   Tcl_LimitSetTime(interp_, &deadline);
 }
 
-ConnVars* TclRuleEngine::current_conn_vars() {
-  if (current_vars_ != nullptr || ctx_.tx == nullptr) return current_vars_;
+// The fired connection's scope, made on first use; nullptr outside a fire or when out of memory.
+TclRuleScope* TclRuleEngine::current_scope() {
+  if (ctx_.tx == nullptr) return nullptr;
   try {
     auto* scope = dynamic_cast<TclRuleScope*>(ctx_.tx->rule_scope.get());
     if (scope == nullptr || scope->owner() != this) {
@@ -194,10 +313,17 @@ ConnVars* TclRuleEngine::current_conn_vars() {
       scope = fresh.get();
       ctx_.tx->rule_scope = std::move(fresh);
     }
-    current_vars_ = scope->vars();
+    return scope;
   } catch (...) {
-    current_vars_ = nullptr;   // out of memory: the variable resolves in the shared namespace
+    return nullptr;
   }
+}
+
+ConnVars* TclRuleEngine::current_conn_vars() {
+  if (current_vars_ != nullptr || ctx_.tx == nullptr) return current_vars_;
+  TclRuleScope* scope = current_scope();
+  // Out of memory: the variable resolves in the shared namespace.
+  current_vars_ = scope ? scope->vars() : nullptr;
   return current_vars_;
 }
 
@@ -216,6 +342,13 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
   Tcl_CallFrame frame;
   Tcl_PushCallFrame(interp_, &frame, conn_ns_, 0);
   for (const CompiledHandler* handler : handlers) {
+    // Skipped when its rule said `event disable` on this connection (checked each time: an earlier
+    // handler of this fire may have said it).
+    if (auto* scope = some_event_disabled_ ? dynamic_cast<const TclRuleScope*>(tx.rule_scope.get()) : nullptr;
+        scope != nullptr && scope->any_disabled() &&
+        (scope->disabled_events(handler->rule_name) & event_bit(event)) != 0) {
+      continue;
+    }
     ctx_.rule_name = &handler->rule_name;
     // TCL_OK, or TCL_RETURN turned into TCL_OK: `return` ends only this handler.
     if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) {

@@ -20,6 +20,8 @@ namespace irulesd::tclext {
 
 using EngineOptions = RuleEngineOptions;   // core/rule_engine.h: set from the command line
 
+class TclRuleScope;
+
 class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
  public:
   // Builds the interpreter on the calling thread and loads every rule of the config. Rules that fail
@@ -52,7 +54,10 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   };
 
   ConnVars* current_conn_vars() override;
+  TclRuleScope* current_scope();
   void load_rules();
+  void run_rule_init();
+  static int EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
   Dispatch build_dispatch(const std::vector<std::string>& rules, const std::string& virtual_name) const;
   const Dispatch& dispatch_for(const VirtualServer& vs) const;
   void arm_budget();
@@ -67,6 +72,7 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   ConnVars* current_vars_ = nullptr;   // the fired connection's variables, once a rule touched one
   Tcl_WideInt deadline_us_ = 0;        // the time limit armed in the interpreter
   std::shared_ptr<int> alive_;         // expires with the engine; RuleScopes check it
+  bool some_event_disabled_ = false;   // a rule said `event disable` on some connection
   std::vector<std::unique_ptr<CompiledHandler>> handlers_;
   std::unordered_map<std::string, std::vector<const CompiledHandler*>> handlers_by_rule_;
   std::unordered_map<const VirtualServer*, Dispatch> by_virtual_;

@@ -483,3 +483,71 @@ TEST_CASE("microseconds per fire", "[.bench]") {
   }
   log_open("");
 }
+
+TEST_CASE("RULE_INIT runs once per engine, by priority, and its static:: variables reach every connection",
+          "[tclext]") {
+  LogCapture log;
+  Harness h({{"/Common/a",
+              "when RULE_INIT { set static::greeting hello\n set local_only 1\n log -noname local0. init-a }\n"
+              "when HTTP_REQUEST { log -noname local0. \"$static::greeting [info exists local_only]\" }\n"},
+             {"/Common/b", "when RULE_INIT priority 100 { log -noname local0. init-b }\n"}});
+  CHECK(log.messages() == std::vector<std::string>{"init-b", "init-a"});
+  Conn one(h, 40001);
+  Conn two(h, 40002);
+  REQUIRE(one.http_request() == RuleOutcome::Continue);
+  REQUIRE(two.http_request() == RuleOutcome::Continue);
+  CHECK(log.messages() == std::vector<std::string>{"init-b", "init-a", "hello 0", "hello 0"});
+}
+
+TEST_CASE("a failing RULE_INIT is logged and the rule stays loaded", "[tclext]") {
+  LogCapture log;
+  Harness h({{"/Common/a", "when RULE_INIT { error boom }\nwhen HTTP_REQUEST { log -noname local0. served }\n"}});
+  Conn c(h);
+  REQUIRE(c.http_request() == RuleOutcome::Continue);
+  const auto messages = log.messages();
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0].rfind("TCL error: /Common/a <RULE_INIT> - boom", 0) == 0);
+  CHECK(messages[1] == "served");
+}
+
+TEST_CASE("event disable is per rule and per connection; event enable, info and name", "[tclext]") {
+  LogCapture log;
+  Harness h({{"/Common/a",
+              "when HTTP_REQUEST { log -noname local0. \"a [event name] [event info]\"\n event disable }\n"
+              "when HTTP_REQUEST priority 900 { log -noname local0. a-late }\n"
+              "when HTTP_RESPONSE { log -noname local0. a-response\n event HTTP_REQUEST enable }\n"},
+             {"/Common/b", "when HTTP_REQUEST { log -noname local0. b\n if {[HTTP::uri] eq \"/all\"} { event disable all } }\n"
+                           "when HTTP_RESPONSE { log -noname local0. b-response }\n"}});
+  Conn c(h, 40001);
+  REQUIRE(c.http_request() == RuleOutcome::Continue);   // a disables HTTP_REQUEST for itself
+  REQUIRE(c.http_request() == RuleOutcome::Continue);   // only b now
+  REQUIRE(c.http_response() == RuleOutcome::Continue);  // a enables it again
+  REQUIRE(c.http_request() == RuleOutcome::Continue);
+  CHECK(log.messages() == std::vector<std::string>{"a HTTP_REQUEST HTTP_REQUEST HTTP_RESPONSE", "b", "b",
+                                                   "a-response", "b-response",
+                                                   "a HTTP_REQUEST HTTP_REQUEST HTTP_RESPONSE", "b"});
+  Conn other(h, 40002);   // another connection is untouched
+  REQUIRE(other.http_request() == RuleOutcome::Continue);
+  CHECK(log.messages().size() == 9);
+
+  LogCapture all;
+  Conn d(h, 40003);
+  d.http_request();
+  d.request.uri = "/all";
+  d.tx.request = &d.request;
+  REQUIRE(h.engine->fire(h.vs(), Event::HttpRequest, d.tx) == RuleOutcome::Continue);   // b: disable all
+  REQUIRE(d.http_response() == RuleOutcome::Continue);
+  CHECK(all.messages() == std::vector<std::string>{"a HTTP_REQUEST HTTP_REQUEST HTTP_RESPONSE", "b", "b",
+                                                   "a-response"});
+}
+
+TEST_CASE("event checks its arguments", "[tclext]") {
+  LogCapture log;
+  Harness h({{"/Common/a", "when HTTP_REQUEST { catch { event NO_SUCH_EVENT disable } e\n log -noname local0. $e\n"
+                           " catch { event sideways } e\n log -noname local0. $e }\n"}});
+  Conn c(h);
+  REQUIRE(c.http_request() == RuleOutcome::Continue);
+  CHECK(log.messages() == std::vector<std::string>{
+                              "event: unknown event \"NO_SUCH_EVENT\"",
+                              "wrong # args: should be \"event ?name? enable|disable | disable all | enable all | info | name\""});
+}
