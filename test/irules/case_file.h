@@ -1,0 +1,61 @@
+// The iRule case format (test/irules/README.md): a .cases file holds cases; a case is a list of
+// sections (`--- KIND ARGS`), kept in file order because the client's sends and reads run in that
+// order. This file only splits and validates the text; case_runner.cc gives the sections meaning.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace irulesd::cases {
+
+enum class SectionKind {
+  Rule,             // --- rule NAME        Tcl, written to irules/NAME.tcl and attached in order
+  Config,           // --- config           bigip.conf text placed before the runner's own objects
+  Virtual,          // --- virtual          property lines that replace the default virtual's
+  Client,           // --- client [raw]     bytes the client sends
+  Backend,          // --- backend [raw]    the backend's answer to its next request, or close/reset/none
+  ExpectBackend,    // --- expect-backend [partial]   one request as the backend received it, or none
+  ExpectClient,     // --- expect-client [partial]    one response as the client read it, or reset/closed
+  ExpectLog,        // --- expect-log [partial]       log messages in order
+  ExpectLoadError,  // --- expect-load-error          the FILE:LINE: messages --check would print
+  ExpectFailure,    // --- expect-failure             lines the runner's own failure report must contain
+};
+
+const char* section_name(SectionKind kind);
+
+struct Section {
+  SectionKind kind = SectionKind::Rule;
+  std::string arg;                   // the rule name (rule sections)
+  bool raw = false;                  // `raw`: no line ends added, escapes only
+  bool partial = false;              // `partial`: listed lines must (or, with `!`, must not) appear
+  int line = 0;                      // line of the `---` header in the file
+  std::vector<std::string> lines;    // the content; trailing empty lines removed
+
+  // The content as text, each line ending in "\n" (rules and config keep their own layout).
+  std::string text() const;
+  // `reset`, `closed`, `none`, `close`: the single-word forms of some sections.
+  bool is_word(std::string_view word) const { return lines.size() == 1 && lines[0] == word; }
+};
+
+struct Case {
+  std::string file;    // path of the .cases file
+  std::string topic;   // file name without .cases: the first part of the test name
+  std::string name;
+  int line = 0;        // line of the `=== case` header
+  std::vector<Section> sections;   // in file order
+
+  std::string test_name() const { return topic + ": " + name; }
+  std::string where() const { return file + ":" + std::to_string(line); }
+  std::vector<const Section*> all(SectionKind kind) const;
+  const Section* first(SectionKind kind) const;   // nullptr when absent
+};
+
+struct CaseFile {
+  std::vector<Case> cases;
+  std::vector<std::string> errors;   // "FILE:LINE: message"; cases with errors are left out
+};
+
+CaseFile parse_case_file(const std::string& path, std::string_view text);
+
+}  // namespace irulesd::cases

@@ -1,0 +1,103 @@
+// The two ends a case plays around the proxy: a blocking client whose every read has a deadline, and
+// a backend thread that records each request it receives and answers with the case's canned replies.
+// Both find where one HTTP/1.1 message ends the way the RFC frames it (Content-Length, chunked, no
+// body for HEAD/1xx/204/304, else to the end of the connection).
+#pragma once
+
+#include <netinet/in.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace irulesd::cases {
+
+// Length of the first complete message in `buf`, or nullopt while it is incomplete. A response
+// whose body runs to the end of the connection is never complete here: `until_close` says so, and
+// the reader takes what it has at EOF.
+std::optional<std::size_t> http_message_length(std::string_view buf, bool response, bool head_request,
+                                               bool* until_close);
+
+// A listening TCP socket on ADDR:0 (the kernel picks the port). -1 with `error` set on failure.
+int listen_ephemeral(const std::string& addr, uint16_t* port, std::string& error);
+
+struct BackendReply {
+  enum class Kind { Bytes, Close, Reset } kind = Kind::Bytes;
+  std::string bytes;
+};
+
+// What the backend saw: each request (or, at EOF, the bytes of an unfinished one), in arrival order.
+struct BackendMessage {
+  std::string bytes;
+  bool complete = true;
+};
+
+class Backend {
+ public:
+  Backend() = default;
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  // Takes a listening socket; replies[i] answers the i-th request, the last one all later requests.
+  void start(int listen_fd, std::vector<BackendReply> replies);
+  void stop();   // joins the thread and closes every socket
+  std::vector<BackendMessage> received() const;
+  int connections() const { return connections_.load(); }
+
+ private:
+  struct Conn {
+    int fd;
+    std::string buf;
+  };
+  void run();
+  // False when the connection is done (closed or reset by the reply).
+  bool serve(Conn& conn);
+
+  int listen_fd_ = -1;
+  int wake_fd_ = -1;
+  std::vector<BackendReply> replies_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  mutable std::mutex mutex_;
+  std::vector<BackendMessage> received_;
+};
+
+// What one read of a response ended with.
+struct ClientRead {
+  enum class Kind {
+    Message,      // a complete message (bytes)
+    Reset,        // the connection was reset before a message began
+    Closed,       // the proxy closed (FIN) before a message began
+    Incomplete,   // closed or reset in the middle of a message (bytes: what came)
+    Timeout,      // nothing complete before the deadline (bytes: what came)
+  } kind = Kind::Message;
+  std::string bytes;
+};
+
+class Client {
+ public:
+  ~Client() { close(); }
+  // Connects from `local_addr` (port chosen by the kernel) to addr:port.
+  bool connect(const std::string& local_addr, const sockaddr_in& to, std::string& error);
+  uint16_t local_port() const { return local_port_; }
+  // Sends everything; a failure (the proxy reset us) is not an error here: the next read reports it.
+  void send(std::string_view bytes);
+  ClientRead read_message(bool head_request, int timeout_ms);
+  void close();
+
+ private:
+  int fd_ = -1;
+  uint16_t local_port_ = 0;
+  std::string buf_;         // bytes read past the last message (pipelined responses)
+  bool reset_ = false;      // a send or read saw ECONNRESET/EPIPE
+  bool eof_ = false;
+};
+
+}  // namespace irulesd::cases
