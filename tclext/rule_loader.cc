@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "tclext/f5_dialect.h"
 #include "tclext/script_check.h"
 
 namespace irulesd::tclext {
@@ -22,16 +23,18 @@ std::string bad_priority(std::string_view text) {
   return "bad priority \"" + std::string(text) + "\": must be an integer from 0 to 1000";
 }
 
+// Works on the rule's text translated from F5's dialect (f5_dialect.h): it has the lines of the text
+// as written, so every line found in it is a line of the file.
 class RuleLoader {
  public:
   RuleLoader(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors)
-      : interp_(interp), rule_(rule), out_(out), errors_(errors) {}
+      : interp_(interp), rule_(rule), text_(translate_f5_dialect(rule.text)), out_(out), errors_(errors) {}
 
   bool load() {
     out_->name = rule_.name;
     out_->handlers.clear();
-    const char* text = rule_.text.data();
-    const char* failed = for_each_command(interp_, text, text + rule_.text.size(), [&](const Tcl_Parse& parse) {
+    const char* text = text_.data();
+    const char* failed = for_each_command(interp_, text, text + text_.size(), [&](const Tcl_Parse& parse) {
       if (parse.numWords > 0) top_level(words_of(parse), parse.commandStart);
       return true;
     });
@@ -85,20 +88,31 @@ class RuleLoader {
       }
     }
 
-    const Word& body = w[n - 1];
-    if (!body.literal) return fail(body.start, "the body of when must be a braced script");
-    if (auto error = check_script(interp_, body.text, static_cast<std::size_t>(body.text_size))) {
+    std::optional<std::string_view> body = script_text(w[n - 1]);
+    if (!body) return fail(w[n - 1].start, "the body of when must be a braced script");
+    if (auto error = check_script(interp_, body->data(), body->size())) {
       return fail(error->where, error->message);
     }
-    handler.body.assign(body.text, static_cast<std::size_t>(body.text_size));
-    handler.line = line_of(body.text);
+    handler.body.assign(*body);
+    handler.line = line_of(body->data());
     out_->handlers.push_back(std::move(handler));
     explicit_priority_.push_back(has_priority);
   }
 
+  // The script of a body word as written. A braced word holding a backslash-newline (a line
+  // continuation, which the dialect's `{` lines turn into) is not "simple" for Tcl's parser, yet it
+  // is a braced script all the same; kept as written, the continuation still joins its lines.
+  static std::optional<std::string_view> script_text(const Word& word) {
+    if (word.literal) return word.value();
+    const std::string_view written(word.start, static_cast<std::size_t>(word.size));
+    if (written.size() < 2 || written.front() != '{' || written.back() != '}') return std::nullopt;
+    if (written.substr(0, 3) == "{*}") return std::nullopt;   // an expansion, not a braced word
+    return written.substr(1, written.size() - 2);
+  }
+
   int line_of(const char* where) const {
-    const char* begin = rule_.text.data();
-    where = std::clamp(where, begin, begin + rule_.text.size());
+    const char* begin = text_.data();
+    where = std::clamp(where, begin, begin + text_.size());
     return rule_.loc.line + static_cast<int>(std::count(begin, where, '\n'));
   }
 
@@ -109,6 +123,7 @@ class RuleLoader {
 
   Tcl_Interp* interp_;
   const Rule& rule_;
+  const std::string text_;   // rule_.text in Tcl 8.6
   LoadedRule* out_;
   std::vector<ConfigError>* errors_;
   std::vector<bool> explicit_priority_;

@@ -1,6 +1,8 @@
 // Splits an iRule's text into its event handlers. A rule is a sequence of top-level
 // `when EVENT ?priority N? { body }` commands (comments allowed; a top-level `priority N` sets the
-// default of the rule's handlers, as on BIG-IP). Every body is syntax-checked with Tcl's parser.
+// default of the rule's handlers, as on BIG-IP). The text is first translated from F5's dialect
+// (f5_dialect.h: `}{`, `{` continuation lines, the expression operators), then every body is
+// syntax-checked with Tcl's parser.
 #pragma once
 
 #include <optional>
@@ -24,7 +26,7 @@ std::optional<Event> parse_event_name(std::string_view name);
 struct Handler {
   Event event = Event::ClientAccepted;
   int priority = kDefaultPriority;
-  std::string body;   // the Tcl script between the braces, byte-exact
+  std::string body;   // the Tcl script between the braces, translated from F5's dialect (same lines)
   int line = 0;       // line in rule.loc.file of the body's first byte
 };
 

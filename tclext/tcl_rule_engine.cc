@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/log.h"
+#include "tclext/f5_operators.h"
 #include "tclext/rule_loader.h"
 #include "tclext/sandbox.h"
 #include "tclext/tcl_internals.h"
@@ -121,6 +122,7 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
     Tcl_ResetResult(interp_);
   }
   apply_sandbox(interp_);
+  register_f5_operators(interp_);
   conn_ns_ = create_conn_namespace(interp_, kConnNamespace, this);
   Tcl_CreateNamespace(interp_, kStaticNamespace, nullptr, nullptr);
   commands_.register_all(interp_, &ctx_);
