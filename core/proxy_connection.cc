@@ -14,6 +14,9 @@ constexpr std::size_t kHighWater = 1024 * 1024;
 constexpr std::size_t kLowWater = 256 * 1024;
 // Client bytes kept while a request waits for its server (pipelining, body during connect).
 constexpr std::size_t kStashHigh = 256 * 1024;
+// TCP::collect holds at most this much: CLIENT_DATA / SERVER_DATA fire when it is reached, whatever
+// length the rule asked for, so that a rule cannot make the proxy buffer without bound.
+constexpr std::size_t kMaxCollect = 1024 * 1024;
 
 bool is_websocket_upgrade(const RequestHead& head) {
   const std::string* upgrade = head.headers.last_value("Upgrade");
@@ -29,7 +32,7 @@ struct ProxyConnection::PendingWrite {
 
 ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> version,
                                  const VirtualServer& vs)
-    : worker_(worker), version_(std::move(version)), vs_(vs) {
+    : worker_(worker), version_(std::move(version)), vs_(vs), tcp_mode_(!vs.has_http_profile) {
   HeadLimits limits{vs.http.max_header_size, vs.http.max_header_count};
   request_parser_.set_limits(limits);
   request_parser_.set_request_target(&request_);
@@ -71,6 +74,9 @@ void ProxyConnection::accept(uv_stream_t* listener) {
   }
   if (!fire(Event::ClientAccepted)) return;
   set_reading(client_, true);
+  // Plain TCP load balancing (no http profile): the server is chosen now, unless a rule collects the
+  // client's first bytes to choose by them (CLIENT_DATA).
+  if (tcp_mode_ && !tx_.tcp_collect.requested) load_balance();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +164,11 @@ void ProxyConnection::on_socket_closed(uv_handle_t* handle) {
 // Client side
 
 void ProxyConnection::on_client_data(const char* data, std::size_t len) {
+  if (tx_.tcp_collect.requested) {
+    collect_client_bytes(data, len);
+    if (state_ != State::Closing) update_reading();
+    return;
+  }
   if (state_ == State::Tunnel) {
     send(server_, data, len);
     update_reading();
@@ -320,6 +331,15 @@ void ProxyConnection::on_request_complete() {
 }
 
 void ProxyConnection::on_client_eof() {
+  if (tx_.tcp_collect.requested && !tx_.tcp_collect.payload.empty()) {
+    client_data_ready();   // what was collected is all there will be
+    if (state_ == State::Closing) return;
+  }
+  if (tcp_mode_ && state_ != State::Tunnel) {
+    // Not connected yet: the server gets the client's bytes and then its FIN (see enter_tunnel).
+    if (state_ == State::ReadingRequest) close_all();
+    return;
+  }
   switch (state_) {
     case State::Tunnel:
       // The client is done sending: deliver what is queued to the server, then close both.
@@ -346,6 +366,12 @@ void ProxyConnection::on_client_eof() {
 }
 
 void ProxyConnection::reject_request(int status, const char* reason, const std::string& log_message) {
+  if (tcp_mode_) {
+    // No HTTP to answer in: the client is reset, as BIG-IP resets a TCP virtual's client.
+    log_line(LogLevel::Warning, "{}; connection reset", log_message);
+    reset_client();
+    return;
+  }
   log_line(LogLevel::Warning, "{}; answered {}", log_message, status);
   send_owned(client_, local_reply(status, reason, std::string(reason) + "\n"));
   close_server();
@@ -482,7 +508,15 @@ void ProxyConnection::on_server_connected(Socket* socket) {
   tx_.server_connected = true;
   response_parser_.reset();   // a new server connection starts a new response stream
   set_reading(server_, true);
+  if (!tx_.respond_to_server.empty()) {   // TCP::respond from before the server was there
+    send_owned(server_, std::move(tx_.respond_to_server));
+    tx_.respond_to_server.clear();
+  }
   if (!fire(Event::ServerConnected)) return;
+  if (tcp_mode_) {
+    enter_tunnel();
+    return;
+  }
   send_request_head();
   pump_client();
 }
@@ -503,6 +537,11 @@ void ProxyConnection::send_request_head() {
 }
 
 void ProxyConnection::on_server_data(const char* data, std::size_t len) {
+  if (tx_.tcp_server_collect.requested) {
+    collect_server_bytes(data, len);
+    if (state_ != State::Closing) update_reading();
+    return;
+  }
   std::size_t off = 0;
   while (off < len && state_ != State::Closing) {
     if (state_ == State::Tunnel) {
@@ -581,6 +620,10 @@ void ProxyConnection::finish_exchange() {
 }
 
 void ProxyConnection::on_server_eof() {
+  if (tx_.tcp_server_collect.requested && !tx_.tcp_server_collect.payload.empty()) {
+    server_data_ready();
+    if (state_ == State::Closing) return;
+  }
   if (state_ == State::Tunnel) {
     close_after_flush(client_);
     return;
@@ -643,7 +686,64 @@ void ProxyConnection::enter_tunnel() {
     flush(server_);
   }
   if (disabled_by_rule && !fire(Event::HttpDisabled)) return;
+  // The client finished sending before the tunnel existed: pass its FIN on once its bytes are out.
+  if (client_->eof) {
+    close_after_flush(server_);
+    return;
+  }
   update_reading();
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP::collect: bytes held for CLIENT_DATA / SERVER_DATA
+
+void ProxyConnection::collect_client_bytes(const char* data, std::size_t len) {
+  Collect& collect = tx_.tcp_collect;
+  collect.payload.append(data, len);
+  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) client_data_ready();
+}
+
+void ProxyConnection::collect_server_bytes(const char* data, std::size_t len) {
+  Collect& collect = tx_.tcp_server_collect;
+  collect.payload.append(data, len);
+  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) server_data_ready();
+}
+
+// Fires the *_DATA event for what was collected and takes out what goes on: everything, unless the
+// rule collects again (then only what it released with TCP::release N).
+std::string ProxyConnection::take_released(Collect& collect, Event event) {
+  collect.requested = false;
+  collect.released = false;
+  collect.release_bytes = std::string::npos;
+  if (!fire(event)) return {};
+  std::size_t n = collect.payload.size();
+  if (collect.requested) n = collect.released ? std::min(collect.release_bytes, n) : 0;
+  std::string out = collect.payload.substr(0, n);
+  collect.payload.erase(0, n);
+  return out;
+}
+
+void ProxyConnection::client_data_ready() {
+  std::string bytes = take_released(tx_.tcp_collect, Event::ClientData);
+  if (state_ == State::Closing || bytes.empty()) return;
+  if (tcp_mode_ && state_ == State::Tunnel) {
+    send_owned(server_, std::move(bytes));
+    return;
+  }
+  // HTTP parses them as if they had just arrived; a TCP virtual sends them once connected.
+  stash_.append(bytes);
+  if (tcp_mode_) {
+    if (state_ == State::ReadingRequest) load_balance();
+    return;
+  }
+  pump_client();
+}
+
+void ProxyConnection::server_data_ready() {
+  std::string bytes = take_released(tx_.tcp_server_collect, Event::ServerData);
+  if (state_ == State::Closing || bytes.empty()) return;
+  on_server_data(bytes.data(), bytes.size());
+  flush(client_);   // corked pieces point into `bytes`
 }
 
 void ProxyConnection::send(Socket* to, const char* data, std::size_t len) {
@@ -747,6 +847,15 @@ bool ProxyConnection::fire(Event event) {
     reset_client();   // the engine logged the rule error; only this connection pays for it
     return false;
   }
+  // TCP::respond: delivered ahead of anything else (to a server once there is one).
+  if (!tx_.respond_to_client.empty()) {
+    send_owned(client_, std::move(tx_.respond_to_client));
+    tx_.respond_to_client.clear();
+  }
+  if (!tx_.respond_to_server.empty() && server_) {
+    send_owned(server_, std::move(tx_.respond_to_server));
+    tx_.respond_to_server.clear();
+  }
   switch (tx_.action) {
     case ConnectionAction::None:
       return true;
@@ -759,6 +868,10 @@ bool ProxyConnection::fire(Event event) {
       log_line(LogLevel::Info, "Connection {}:{} on {} rejected by a rule in {}", tx_.client_addr,
                tx_.client_port, vs_.name, event_name(event));
       reset_client();
+      return false;
+    case ConnectionAction::Close:
+      close_server();
+      close_after_flush(client_);
       return false;
   }
   return true;

@@ -115,6 +115,13 @@ class ProxyConnection {
   void finish_exchange();
   void close_server();
 
+  // TCP::collect.
+  void collect_client_bytes(const char* data, std::size_t len);
+  void collect_server_bytes(const char* data, std::size_t len);
+  std::string take_released(Collect& collect, Event event);
+  void client_data_ready();
+  void server_data_ready();
+
   // Flow.
   void enter_tunnel();
   void send(Socket* to, const char* data, std::size_t len);
@@ -134,6 +141,7 @@ class ProxyConnection {
   // that made the scope is still alive.
   std::shared_ptr<WorkerVersion> version_;
   const VirtualServer& vs_;
+  const bool tcp_mode_;   // no http profile: plain TCP load balancing, bytes only
   Transaction tx_;
   RequestHead request_;
   ResponseHead response_;

@@ -77,14 +77,19 @@ enum class ConnectionAction {
   None,
   Drop,     // `drop` / `discard`: close without an answer
   Reject,   // `reject`: reset the client connection
+  Close,    // `TCP::close`: close once what was sent (TCP::respond) is delivered
 };
 
-// Bytes a rule holds back to inspect (HTTP::collect, TCP::collect) and then releases.
+// Bytes a rule holds back to inspect (HTTP::collect, TCP::collect) and then releases. The core
+// clears `requested` before the *_DATA event fires: a rule that collects again there keeps the
+// bytes collecting; otherwise they are released when the event is done.
 struct Collect {
   bool requested = false;   // a collect is pending: the core buffers until `bytes` or the end
   std::size_t bytes = 0;    // 0 = whatever arrives next (TCP) / the whole body (HTTP)
   std::string payload;      // what was collected; HTTP::payload / TCP::payload read and replace it
-  bool released = false;    // HTTP::release / TCP::release in the *_DATA event
+  // TCP::release N / HTTP::release: how much of the payload goes on now (npos = all of it).
+  std::size_t release_bytes = 0;
+  bool released = false;
 };
 
 struct Transaction {
@@ -125,8 +130,13 @@ struct Transaction {
   // next request (HTTP::has_responded).
   std::unique_ptr<LocalResponse> local_response;
   bool has_responded = false;
-  Collect http_collect;   // HTTP::collect: the body of the current request or response
-  Collect tcp_collect;    // TCP::collect: the client's (or, server side, the server's) next bytes
+  Collect http_collect;         // HTTP::collect: the body of the current request or response
+  Collect tcp_collect;          // TCP::collect on the client side: the client's next bytes
+  Collect tcp_server_collect;   // TCP::collect on the server side: the server's next bytes
+  // TCP::respond: bytes sent to the client (client-side events) or the server (server-side events)
+  // when the event is done, ahead of anything else.
+  std::string respond_to_client;
+  std::string respond_to_server;
 
   std::unique_ptr<RuleScope> rule_scope;   // created lazily by the engine
 
