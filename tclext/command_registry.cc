@@ -34,7 +34,8 @@ void CommandRegistry::register_all(Tcl_Interp* interp, FireContext* ctx) {
                                                  log_commands(),    string_commands(), codec_commands(),
                                                  uri_commands(),    ip_addr_commands(), class_commands(),
                                                  table_commands(),  http_respond_commands(),
-                                                 connection_commands()};
+                                                 connection_commands(), http_cookie_commands(),
+                                                 http_info_commands(), http_collect_commands()};
   std::size_t total = 0;
   for (auto table : tables) total += table.size();
   // Reserve first: the interpreter keeps pointers into this vector.
