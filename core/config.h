@@ -105,6 +105,26 @@ struct Rule {
   SourceLoc loc;      // file and line where `text` starts (line of its first byte)
 };
 
+// The type of a data group: what its keys are and how the class operators compare them.
+enum class DataGroupType { String, Ip, Integer };
+
+// One record of a data group: `KEY { data VALUE }`; data is empty when the record has none.
+struct DataGroupRecord {
+  std::string name;   // string: as written; ip: canonical ADDR/LEN; integer: canonical decimal
+  std::string data;
+};
+
+class DataGroupIndex;   // core/data_group.h: the lookup structures of one data group
+
+// `ltm data-group internal NAME { records { KEY { data VALUE } ... } type string|ip|integer }`
+struct DataGroup {
+  std::string name;   // canonical: /Common/uri_map
+  DataGroupType type = DataGroupType::String;
+  std::vector<DataGroupRecord> records;         // in element order (core/data_group.h says which)
+  std::shared_ptr<const DataGroupIndex> index;  // built once with the config; see data_group.h
+  SourceLoc loc;
+};
+
 struct Config {
   std::string file;       // the config file path
   std::string rules_dir;  // folder rules are loaded from
@@ -115,6 +135,7 @@ struct Config {
   std::vector<TcpProfile> tcp_profiles;     // custom ones; the built-in /Common/tcp is implied
   std::vector<VirtualServer> virtuals;
   std::vector<Rule> rules;
+  std::vector<DataGroup> data_groups;   // by name: find_data_group() in core/data_group.h
 
   const Pool* find_pool(const std::string& name) const;        // canonical or short name
   const Rule* find_rule(const std::string& name) const;
