@@ -17,6 +17,7 @@ HttpParser::HttpParser(Kind kind) : kind_(kind) {
   settings_.on_header_value_complete = &HttpParser::on_header_value_complete;
   settings_.on_headers_complete = &HttpParser::on_headers_complete;
   settings_.on_message_complete = &HttpParser::on_message_complete;
+  settings_.on_body = &HttpParser::on_body;
   reset();
 }
 
@@ -162,6 +163,12 @@ int HttpParser::on_headers_complete(llhttp_t* p) {
   }
   s.pause_reason_ = ParseStop::HeadComplete;
   return HPE_PAUSED;
+}
+
+int HttpParser::on_body(llhttp_t* p, const char* at, std::size_t len) {
+  HttpParser& s = self(p);
+  if (s.body_sink_) s.body_sink_->append(at, len);
+  return 0;
 }
 
 int HttpParser::on_message_complete(llhttp_t* p) {

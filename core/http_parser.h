@@ -56,6 +56,15 @@ class HttpParser {
   void reset();
 
   bool keep_alive() const { return llhttp_should_keep_alive(&parser_) != 0; }
+  // While set, the body's payload (chunk framing removed) is appended here as it is parsed:
+  // HTTP::collect. The raw bytes are still reported as consumed.
+  void set_body_sink(std::string* sink) { body_sink_ = sink; }
+  // At HeadComplete: whether a body follows, and whether it is chunked.
+  bool body_follows() const {
+    return chunked() || parser_.content_length > 0 ||
+           (kind_ == Kind::Response && !expect_no_body_ && llhttp_message_needs_eof(&parser_) != 0);
+  }
+  bool chunked() const { return (parser_.flags & F_CHUNKED) != 0; }
   // True once a head asked for a protocol switch (Upgrade + Connection: upgrade, or CONNECT).
   bool upgrade() const { return parser_.upgrade != 0; }
   bool in_head() const { return in_head_; }
@@ -73,6 +82,7 @@ class HttpParser {
   static int on_header_value(llhttp_t* p, const char* at, std::size_t len);
   static int on_header_value_complete(llhttp_t* p);
   static int on_headers_complete(llhttp_t* p);
+  static int on_body(llhttp_t* p, const char* at, std::size_t len);
   static int on_message_complete(llhttp_t* p);
   static HttpParser& self(llhttp_t* p) { return *static_cast<HttpParser*>(p->data); }
   int count_head_bytes(std::size_t len);
@@ -85,6 +95,7 @@ class HttpParser {
   RequestHead* request_ = nullptr;
   ResponseHead* response_ = nullptr;
   bool expect_no_body_ = false;
+  std::string* body_sink_ = nullptr;
   bool in_head_ = true;
   bool message_begun_ = false;
   std::string field_;

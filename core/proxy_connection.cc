@@ -202,12 +202,34 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
   std::size_t off = 0;
   while (off < len) {
     switch (state_) {
+      case State::CollectingBody: {
+        ParseResult r = request_parser_.feed(data + off, len - off);
+        off += r.consumed;
+        if (r.stop == ParseStop::Error) {
+          log_line(LogLevel::Warning, "Malformed request body from {}:{} on {}: {}; connection reset",
+                   tx_.client_addr, tx_.client_port, vs_.name, request_parser_.error_reason());
+          reset_client();
+          return len;
+        }
+        if (r.stop == ParseStop::MessageComplete) request_body_.complete = true;
+        if (request_body_.complete || collect_reached(tx_.http_collect)) {
+          request_collected();
+        } else if (r.stop == ParseStop::NeedMore) {
+          return len;
+        }
+        break;
+      }
       case State::ReadingRequest:
       case State::ForwardingBody: {
         bool in_body = state_ == State::ForwardingBody;
+        if (in_body) request_parser_.set_body_sink(request_body_.rechunk ? &request_body_.pending : nullptr);
         ParseResult r = request_parser_.feed(data + off, len - off);
         if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !discarding_body_) {
-          send(server_, data + off, r.consumed);
+          if (request_body_.rechunk) {
+            send_rechunked(server_, request_body_, r.stop == ParseStop::MessageComplete);
+          } else {
+            send(server_, data + off, r.consumed);
+          }
         }
         off += r.consumed;
         switch (r.stop) {
@@ -270,6 +292,7 @@ void ProxyConnection::on_request_head() {
     tx_.lb_detach = false;
     close_server();
   }
+  request_body_ = CollectedBody{};
 
   tunnel_after_head_ = tx_.http_disabled;
   if (upgrade_requested && !tunnel_after_head_) {
@@ -282,11 +305,96 @@ void ProxyConnection::on_request_head() {
     }
   }
 
+  if (tx_.http_collect.requested && !tunnel_after_head_ && request_parser_.body_follows()) {
+    // HTTP::collect: the body is read first, HTTP_REQUEST_DATA fires, then the server is chosen.
+    state_ = State::CollectingBody;
+    request_parser_.set_body_sink(&tx_.http_collect.payload);
+    request_parser_.resume();
+    return;
+  }
+  tx_.http_collect.requested = false;
+  dispatch_request();
+}
+
+void ProxyConnection::dispatch_request() {
   if (server_ && !server_->eof && server_target_ == lb_target()) {
     send_request_head();
   } else {
     close_server();
     load_balance();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP::collect: bodies held for HTTP_REQUEST_DATA / HTTP_RESPONSE_DATA
+
+bool ProxyConnection::collect_reached(const Collect& collect) {
+  const std::size_t wanted = collect.bytes == 0 ? kMaxCollect : std::min(collect.bytes, kMaxCollect);
+  return collect.payload.size() >= wanted;
+}
+
+// Fires the *_DATA event for a collected body. True when the body is released (the caller sends
+// it on); false when the rule collects more, answered, or the connection is gone.
+bool ProxyConnection::body_collected(HttpParser& parser, CollectedBody& body, Event event) {
+  Collect& collect = tx_.http_collect;
+  parser.set_body_sink(nullptr);
+  body.input_bytes += collect.payload.size() - body.mark;
+  collect.requested = false;
+  collect.released = false;
+  if (!fire(event)) return false;
+  body.mark = collect.payload.size();
+  if (tx_.local_response) return false;
+  if (collect.requested && !collect.released && !body.complete) {
+    parser.set_body_sink(&collect.payload);   // HTTP::collect again: more of the body first
+    return false;
+  }
+  return true;
+}
+
+void ProxyConnection::request_collected() {
+  if (!body_collected(request_parser_, request_body_, Event::HttpRequestData)) {
+    if (state_ == State::Closing || !tx_.local_response) return;
+    // The rule answered: the rest of the body is read and dropped.
+    tx_.http_collect = Collect{};
+    send_local_response();
+    response_done_ = true;
+    discarding_body_ = true;
+    state_ = State::ForwardingBody;
+    if (request_body_.complete) on_request_complete();
+    return;
+  }
+  request_body_.ready = true;
+  dispatch_request();
+}
+
+// The head goes out with the framing the released payload needs: the whole body collected →
+// Content-Length of what the rule left; part of a chunked body → the payload as one chunk and the
+// rest re-chunked as it is parsed; part of a Content-Length body → the length adjusted.
+void ProxyConnection::frame_collected_body(HeaderList& headers, CollectedBody& body, const HttpParser& parser,
+                                           std::string& payload) {
+  if (body.complete) {
+    headers.remove("Transfer-Encoding");
+    headers.replace("Content-Length", std::to_string(payload.size()));
+    return;
+  }
+  if (parser.chunked()) {
+    body.rechunk = true;
+    if (!payload.empty()) payload = fmt::format("{:x}\r\n{}\r\n", payload.size(), payload);
+    return;
+  }
+  const std::string* length = headers.last_value("Content-Length");
+  const uint64_t declared = length ? std::strtoull(length->c_str(), nullptr, 10) : body.input_bytes;
+  headers.replace("Content-Length", std::to_string(declared - body.input_bytes + payload.size()));
+}
+
+void ProxyConnection::send_rechunked(Socket* to, CollectedBody& body, bool last) {
+  if (!body.pending.empty()) {
+    send_owned(to, fmt::format("{:x}\r\n{}\r\n", body.pending.size(), body.pending));
+    body.pending.clear();
+  }
+  if (last) {
+    send_owned(to, std::string("0\r\n\r\n"));
+    body.rechunk = false;
   }
 }
 
@@ -349,6 +457,7 @@ void ProxyConnection::on_client_eof() {
       // Between requests or inside an incomplete head: nothing is owed to this client.
       close_all();
       return;
+    case State::CollectingBody:
     case State::ForwardingBody:
       if (!request_done_) {
         // Gone in the middle of its body: the request can never complete.
@@ -525,9 +634,22 @@ void ProxyConnection::send_request_head() {
   if (!fire(Event::HttpRequestSend) || !fire(Event::HttpRequestRelease)) return;
   response_parser_.set_expect_no_body(request_.method == "HEAD");
   flush(server_);   // a corked earlier head may still point into the buffer
+  std::string collected;
+  if (request_body_.ready) {
+    collected = std::move(tx_.http_collect.payload);
+    tx_.http_collect = Collect{};
+    frame_collected_body(request_.headers, request_body_, request_parser_, collected);
+  }
   request_head_buf_.clear();
   serialize_request_head(request_, request_head_buf_);
   send(server_, request_head_buf_.data(), request_head_buf_.size());
+  if (request_body_.ready) {
+    request_body_.ready = false;
+    send_owned(server_, std::move(collected));
+    state_ = State::ForwardingBody;
+    if (request_body_.complete) on_request_complete();
+    return;
+  }
   if (tunnel_after_head_) {
     enter_tunnel();
     return;
@@ -549,9 +671,25 @@ void ProxyConnection::on_server_data(const char* data, std::size_t len) {
       break;
     }
     bool in_body = !response_parser_.in_head();
+    if (in_body && !collecting_response_) {
+      response_parser_.set_body_sink(response_body_.rechunk ? &response_body_.pending : nullptr);
+    }
     ParseResult r = response_parser_.feed(data + off, len - off);
-    if (in_body && r.consumed > 0 && r.stop != ParseStop::Error) send(client_, data + off, r.consumed);
+    if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !collecting_response_) {
+      if (response_body_.rechunk) {
+        send_rechunked(client_, response_body_, r.stop == ParseStop::MessageComplete);
+      } else {
+        send(client_, data + off, r.consumed);
+      }
+    }
     off += r.consumed;
+    if (collecting_response_ && r.stop != ParseStop::Error) {
+      if (r.stop == ParseStop::MessageComplete) response_body_.complete = true;
+      if (response_body_.complete || collect_reached(tx_.http_collect)) {
+        response_collected();
+        continue;
+      }
+    }
     switch (r.stop) {
       case ParseStop::NeedMore:
         off = len;
@@ -584,17 +722,59 @@ void ProxyConnection::on_response_head() {
     if (request_done_) finish_exchange();
     return;
   }
+  response_body_ = CollectedBody{};
+  if (tx_.http_collect.requested && response_.status >= 200 && response_parser_.body_follows()) {
+    // HTTP::collect: the head waits for the body; HTTP_RESPONSE_DATA fires when it is in.
+    collecting_response_ = true;
+    response_parser_.set_body_sink(&tx_.http_collect.payload);
+    response_parser_.resume();
+    return;
+  }
+  tx_.http_collect.requested = false;
+  release_response_head();
+}
+
+void ProxyConnection::release_response_head() {
   if (!fire(Event::HttpResponseRelease)) return;
   flush(client_);   // e.g. a corked 100 Continue head still points into the buffer
+  std::string collected;
+  if (response_body_.ready) {
+    collected = std::move(tx_.http_collect.payload);
+    tx_.http_collect = Collect{};
+    frame_collected_body(response_.headers, response_body_, response_parser_, collected);
+  }
   response_head_buf_.clear();
   serialize_response_head(response_, response_head_buf_);
   send(client_, response_head_buf_.data(), response_head_buf_.size());
+  if (response_body_.ready) {
+    response_body_.ready = false;
+    send_owned(client_, std::move(collected));
+    if (response_body_.complete) on_response_complete();
+    return;
+  }
   if (response_.status == 101) {
     // The member switched protocols (a granted upgrade): from here on, bytes only.
     enter_tunnel();
     return;
   }
   if (response_parser_.resume_after_head() == ParseStop::MessageComplete) on_response_complete();
+}
+
+void ProxyConnection::response_collected() {
+  if (!body_collected(response_parser_, response_body_, Event::HttpResponseData)) {
+    if (state_ == State::Closing || !tx_.local_response) return;
+    // The rule answered instead of the server: what is left of the server's response is not wanted.
+    collecting_response_ = false;
+    tx_.http_collect = Collect{};
+    close_server();
+    send_local_response();
+    response_done_ = true;
+    if (request_done_) finish_exchange();
+    return;
+  }
+  collecting_response_ = false;
+  response_body_.ready = true;
+  release_response_head();
 }
 
 void ProxyConnection::on_response_complete() {

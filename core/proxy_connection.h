@@ -67,10 +67,20 @@ class ProxyConnection {
     bool outer_;
   };
   struct PendingWrite;
+  // A body (part) held by HTTP::collect, and how the rest of it goes on once released.
+  struct CollectedBody {
+    bool complete = false;        // the whole message body was collected
+    bool ready = false;           // released: goes out right after the head
+    std::size_t input_bytes = 0;  // body bytes that arrived into the collect
+    std::size_t mark = 0;         // payload size when the rule last saw it
+    bool rechunk = false;         // part of a chunked body went out as one chunk: re-chunk the rest
+    std::string pending;          // parsed payload waiting to be re-chunked
+  };
 
   enum class State {
     ReadingRequest,    // parsing a request head (or waiting for the next one)
     Connecting,        // head parsed and decided; connecting to a pool member
+    CollectingBody,    // HTTP::collect: the request body is read before the server is chosen
     ForwardingBody,    // head sent; request body bytes stream to the server
     AwaitingResponse,  // request complete; client bytes wait in stash_ (pipelining)
     Tunnel,            // HTTP is off: bytes pass both ways unparsed
@@ -94,6 +104,14 @@ class ProxyConnection {
   void pump_client();
   void on_request_head();
   void on_request_complete();
+  void dispatch_request();
+  bool collect_reached(const Collect& collect);
+  bool body_collected(HttpParser& parser, CollectedBody& body, Event event);
+  void request_collected();
+  void response_collected();
+  void release_response_head();
+  void frame_collected_body(HeaderList& headers, CollectedBody& body, const HttpParser& parser, std::string& payload);
+  void send_rechunked(Socket* to, CollectedBody& body, bool last);
   void reject_request(int status, const char* reason, const std::string& log_message);
   void answer_request_locally();
   void send_local_response();
@@ -171,6 +189,9 @@ class ProxyConnection {
   bool tunnel_after_head_ = false;
   bool closing_ = false;
   bool discarding_body_ = false;   // a rule answered: the request body is read and dropped
+  bool collecting_response_ = false;
+  CollectedBody request_body_;
+  CollectedBody response_body_;
   bool accepted_ = false;
   bool draining_ = false;
   uint64_t last_activity_ms_ = 0;   // loop time of the last byte read on either side

@@ -2,10 +2,11 @@
 // client and "local" the virtual server's address; in server-side events (SERVER_CONNECTED,
 // HTTP_REQUEST_SEND, HTTP_RESPONSE, ...) or inside `serverside {…}`, "remote" is the pool member and
 // "local" the address the connection to it comes from (the SNAT address).
-#include <algorithm>
 #include <string>
 
 #include "tclext/command_table.h"
+#include "tclext/payload_command.h"
+#include "tclext/value_bytes.h"
 
 namespace irulesd::tclext {
 namespace {
@@ -71,16 +72,6 @@ Collect& side_collect(FireContext& ctx) {
   return ctx.tx->serverside ? ctx.tx->tcp_server_collect : ctx.tx->tcp_collect;
 }
 
-int parse_size(Tcl_Interp* interp, Tcl_Obj* obj, const char* what, std::size_t* out) {
-  Tcl_WideInt value = 0;
-  if (Tcl_GetWideIntFromObj(nullptr, obj, &value) != TCL_OK || value < 0) {
-    return command_error(interp, std::string("bad ") + what + " \"" + Tcl_GetString(obj) +
-                                     "\": must be a non-negative integer");
-  }
-  *out = static_cast<std::size_t>(value);
-  return TCL_OK;
-}
-
 // TCP::collect ?length ?skip??: hold this side's next bytes (at least LENGTH of them) for
 // CLIENT_DATA / SERVER_DATA. skip is accepted and ignored.
 int TcpCollectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
@@ -97,48 +88,9 @@ int TcpCollectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
   return TCL_OK;
 }
 
-Tcl_Obj* bytes_obj(std::string_view bytes) {
-  return Tcl_NewByteArrayObj(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-}
-
 // TCP::payload ?length? | ?offset length? | length | replace offset length data
 int TcpPayloadCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
-  std::string& payload = side_collect(ctx).payload;
-  if (objc == 1) {
-    Tcl_SetObjResult(interp, bytes_obj(payload));
-    return TCL_OK;
-  }
-  const std::string_view first = arg_view(objv[1]);
-  if (objc == 2 && first == "length") {
-    Tcl_SetObjResult(interp, Tcl_NewWideIntObj(static_cast<Tcl_WideInt>(payload.size())));
-    return TCL_OK;
-  }
-  if (objc == 5 && first == "replace") {
-    std::size_t offset = 0;
-    std::size_t length = 0;
-    if (parse_size(interp, objv[2], "offset", &offset) != TCL_OK ||
-        parse_size(interp, objv[3], "length", &length) != TCL_OK) {
-      return TCL_ERROR;
-    }
-    if (offset > payload.size()) return command_error(interp, "TCP::payload: offset beyond the collected data");
-    int size = 0;
-    const unsigned char* data = Tcl_GetByteArrayFromObj(objv[4], &size);
-    payload.replace(offset, std::min(length, payload.size() - offset), reinterpret_cast<const char*>(data),
-                    static_cast<std::size_t>(size));
-    Tcl_ResetResult(interp);
-    return TCL_OK;
-  }
-  if (objc == 2 || objc == 3) {
-    std::size_t offset = 0;
-    std::size_t length = 0;
-    if (objc == 3 && parse_size(interp, objv[1], "offset", &offset) != TCL_OK) return TCL_ERROR;
-    if (parse_size(interp, objv[objc - 1], "length", &length) != TCL_OK) return TCL_ERROR;
-    const std::string_view view(payload);
-    Tcl_SetObjResult(interp, bytes_obj(offset < view.size() ? view.substr(offset, length) : std::string_view()));
-    return TCL_OK;
-  }
-  Tcl_WrongNumArgs(interp, 1, objv, "?offset? ?length? | length | replace offset length data");
-  return TCL_ERROR;
+  return payload_command(interp, side_collect(ctx).payload, objc, objv);
 }
 
 // TCP::release ?length?: let the collected bytes (or the first LENGTH) go on.
@@ -163,10 +115,10 @@ int TcpRespondCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
     Tcl_WrongNumArgs(interp, 1, objv, "data");
     return TCL_ERROR;
   }
-  int size = 0;
-  const unsigned char* data = Tcl_GetByteArrayFromObj(objv[1], &size);
+  std::string scratch;
+  const std::string_view data = value_bytes(objv[1], scratch);
   std::string& to = ctx.tx->serverside ? ctx.tx->respond_to_server : ctx.tx->respond_to_client;
-  to.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+  to.append(data);
   Tcl_ResetResult(interp);
   return TCL_OK;
 }
