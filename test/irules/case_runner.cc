@@ -8,7 +8,10 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "core/config.h"
 #include "core/config_version.h"
@@ -44,6 +47,25 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   std::size_t e = s.find_last_not_of(" \t");
   return std::string(s.substr(b, e - b + 1));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// "   12  text" per line, for showing a generated file next to FILE:LINE messages.
+std::string numbered(const std::string& text) {
+  std::string out;
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    out += fmt::format("    {:4}  {}\n", ++line, text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
 }
 
 // The default virtual's properties, in the order they are written; `--- virtual` lines replace them.
@@ -173,7 +195,12 @@ class CaseRun {
       if (messages.empty()) {
         fail(expected->line, "expect-load-error: the configuration loaded without errors; expected:\n" + join(want));
       } else if (messages != want) {
-        fail(expected->line, "expect-load-error: the errors differ (- expected, + actual):\n" + line_diff(want, messages));
+        std::string report = "expect-load-error: the errors differ (- expected, + actual):\n" + line_diff(want, messages);
+        if (std::any_of(want.begin(), want.end(), [](const std::string& m) { return m.starts_with("bigip.conf:"); }) ||
+            std::any_of(messages.begin(), messages.end(), [](const std::string& m) { return m.starts_with("bigip.conf:"); })) {
+          report += "  bigip.conf as the runner wrote it:\n" + numbered(read_text(config_path));
+        }
+        fail(expected->line, report);
       }
       return nullptr;
     }
@@ -265,14 +292,14 @@ class CaseRun {
     std::vector<BackendReply> replies;
     for (const Section* s : c_.all(SectionKind::Backend)) {
       if (s->is_word("close")) {
-        replies.push_back({BackendReply::Kind::Close, {}});
+        replies.push_back({BackendReply::Kind::Close, {}, true});
       } else if (s->is_word("reset")) {
-        replies.push_back({BackendReply::Kind::Reset, {}});
+        replies.push_back({BackendReply::Kind::Reset, {}, true});
       } else {
-        replies.push_back({BackendReply::Kind::Bytes, message_bytes(applied(*s), s->raw)});
+        replies.push_back(BackendReply::answer(message_bytes(applied(*s), s->raw)));
       }
     }
-    if (replies.empty()) replies.push_back({BackendReply::Kind::Bytes, kDefaultReply});
+    if (replies.empty()) replies.push_back(BackendReply::answer(kDefaultReply));
     return replies;
   }
 
@@ -312,7 +339,11 @@ class CaseRun {
     while (!methods.empty()) {
       if (read_next().kind != ClientRead::Kind::Message) break;
     }
-    client.close();
+    std::string extra = client.finish(kReadTimeoutMs);
+    if (!extra.empty()) {
+      fail(c_.line, "the client received bytes that no request asked for, after its last response:\n" +
+                        join(display_lines(extra)));
+    }
   }
 
   void check_response(const Section& s, int index, const ClientRead& read) {

@@ -81,6 +81,7 @@ std::string message_bytes(const std::vector<std::string>& lines, bool raw) {
     for (const std::string& line : lines) decode_line(line, out, no_line_end, error);
     return out;
   }
+  if (lines.empty()) return out;   // an empty client section connects and sends nothing
   auto blank = std::find(lines.begin(), lines.end(), std::string());
   for (auto it = lines.begin(); it != blank; ++it) {
     decode_line(*it, out, no_line_end, error);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -157,6 +158,19 @@ int listen_ephemeral(const std::string& addr, uint16_t* port, std::string& error
 // ---------------------------------------------------------------------------------------------
 // Backend
 
+BackendReply BackendReply::answer(std::string bytes) {
+  BackendReply reply{Kind::Bytes, std::move(bytes), false};
+  // A body that runs to the end of the connection only ends when the backend closes; so does a
+  // response that says "Connection: close".
+  bool until_close = false;
+  http_message_length(reply.bytes, true, false, &until_close);
+  std::size_t head_end = reply.bytes.find("\r\n\r\n");
+  std::string head = reply.bytes.substr(0, head_end);
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  reply.close_after = until_close || head.find("\r\nconnection: close") != std::string::npos;
+  return reply;
+}
+
 Backend::~Backend() { stop(); }
 
 void Backend::start(int listen_fd, std::vector<BackendReply> replies) {
@@ -247,6 +261,10 @@ bool Backend::serve(Conn& conn) {
         return false;
       }
       send_all(conn.fd, reply.bytes);
+      if (reply.close_after) {
+        ::close(conn.fd);
+        return false;
+      }
     }
     if (closed) {
       if (!conn.buf.empty()) {
@@ -318,6 +336,30 @@ ClientRead Client::read_message(bool head_request, int timeout_ms) {
       reset_ = true;
     }
   }
+}
+
+std::string Client::finish(int timeout_ms) {
+  if (fd_ < 0) return {};
+  ::shutdown(fd_, SHUT_WR);
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!eof_ && !reset_) {
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    if (left <= 0) break;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, left) <= 0) continue;
+    char chunk[16384];
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n > 0) {
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      eof_ = true;
+    } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+      reset_ = true;
+    }
+  }
+  close();
+  return std::move(buf_);
 }
 
 void Client::close() {

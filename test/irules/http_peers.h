@@ -29,6 +29,10 @@ int listen_ephemeral(const std::string& addr, uint16_t* port, std::string& error
 struct BackendReply {
   enum class Kind { Bytes, Close, Reset } kind = Kind::Bytes;
   std::string bytes;
+  bool close_after = false;   // the connection closes once `bytes` are sent
+  // Bytes to send, closing afterwards when the response is delimited by the close or says
+  // "Connection: close".
+  static BackendReply answer(std::string bytes);
 };
 
 // What the backend saw: each request (or, at EOF, the bytes of an unfinished one), in arrival order.
@@ -90,6 +94,10 @@ class Client {
   // Sends everything; a failure (the proxy reset us) is not an error here: the next read reports it.
   void send(std::string_view bytes);
   ClientRead read_message(bool head_request, int timeout_ms);
+  // Ends the connection the way a polite client does: half-closes, then reads until the proxy
+  // closes its side (or the timeout). Returns the bytes that came meanwhile, which nothing asked for.
+  // After it, the proxy has seen the whole connection, CLIENT_CLOSED included.
+  std::string finish(int timeout_ms);
   void close();
 
  private:
