@@ -156,6 +156,8 @@ class Parser {
     for (; i < w.size(); ++i) {
       if (w[i] == "raw" && kind->may_be_raw) {
         section.raw = true;
+      } else if (w[i] == "new" && kind->kind == SectionKind::Client) {
+        section.new_connection = true;
       } else if (w[i] == "partial" && kind->may_be_partial) {
         section.partial = true;
       } else {

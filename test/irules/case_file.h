@@ -13,7 +13,7 @@ enum class SectionKind {
   Rule,             // --- rule NAME        Tcl, written to irules/NAME.tcl and attached in order
   Config,           // --- config           bigip.conf text placed before the runner's own objects
   Virtual,          // --- virtual          property lines that replace the default virtual's
-  Client,           // --- client [raw]     bytes the client sends
+  Client,           // --- client [new] [raw]   bytes the client sends (`new`: on a new connection)
   Backend,          // --- backend [raw]    the backend's answer to its next request, or close/reset/none
   ExpectBackend,    // --- expect-backend [partial]   one request as the backend received it, or none
   ExpectClient,     // --- expect-client [partial]    one response as the client read it, or reset/closed
@@ -28,6 +28,7 @@ struct Section {
   SectionKind kind = SectionKind::Rule;
   std::string arg;                   // the rule name (rule sections)
   bool raw = false;                  // `raw`: no line ends added, escapes only
+  bool new_connection = false;       // `new` (client): end the connection so far, open another
   bool partial = false;              // `partial`: listed lines must (or, with `!`, must not) appear
   int line = 0;                      // line of the `---` header in the file
   std::vector<std::string> lines;    // the content; trailing empty lines removed

@@ -23,7 +23,7 @@ TEST_CASE("case files: sections in order, descriptions and trailing blank lines 
                                "--- rule r\n"
                                "when HTTP_REQUEST { }\n"
                                "\n"
-                               "--- client raw\n"
+                               "--- client new raw\n"
                                "GET / HTTP/1.1\\r\\n\\r\\n\n"
                                "--- expect-client partial\n"
                                "HTTP/1.1 200 OK\n"
@@ -42,6 +42,8 @@ TEST_CASE("case files: sections in order, descriptions and trailing blank lines 
   CHECK(c.sections[0].line == 5);
   CHECK(c.sections[0].text() == "when HTTP_REQUEST { }\n");
   CHECK(c.sections[1].raw);
+  CHECK(c.sections[1].new_connection);
+  CHECK_FALSE(c.sections[0].new_connection);
   CHECK(c.sections[2].partial);
   CHECK(c.sections[2].lines == std::vector<std::string>{"HTTP/1.1 200 OK"});
   CHECK(f.cases[1].first(SectionKind::ExpectLog) != nullptr);
@@ -64,6 +66,8 @@ TEST_CASE("case files: every format error names its line", "[irules-format]") {
   CHECK(errors_of("=== case a\n--- rule r\n--- rule r\n") == std::vector<std::string>{"t.cases:3: rule r is defined twice"});
   CHECK(errors_of("=== case a\n--- client partial\n") ==
         std::vector<std::string>{"t.cases:2: section client does not take \"partial\""});
+  CHECK(errors_of("=== case a\n--- backend new\n") ==
+        std::vector<std::string>{"t.cases:2: section backend does not take \"new\""});
   CHECK(errors_of("=== case a\n--- expect-log\n--- expect-log\n") ==
         std::vector<std::string>{"t.cases:3: more than one expect-log section"});
   CHECK(errors_of("=== case a\n--- client\nGET /\\q\n") ==

@@ -305,45 +305,63 @@ class CaseRun {
 
   // ----- the client ---------------------------------------------------------------------------
 
-  // Walks the client and expect-client sections in file order: a client section sends, an
-  // expect-client section reads one response and compares it at once.
+  // Walks the client and expect-client sections in file order: a client section sends (`new`: on a
+  // fresh connection, after ending the one before), an expect-client section reads one response and
+  // compares it at once.
   void play_client(uint16_t virtual_port) {
     if (!c_.first(SectionKind::Client) && !c_.first(SectionKind::ExpectClient)) return;
     sockaddr_in to{};
     make_ipv4(kVirtualAddr, virtual_port, to);
-    Client client;
-    std::string error;
-    if (!client.connect(kClientAddr, to, error)) {
-      fail(c_.line, error);
-      return;
-    }
-    placeholders_.set("client_port", std::to_string(client.local_port()));
+    std::unique_ptr<Client> client;
+    int connections = 0;
     std::deque<std::string> methods;   // of the requests not answered yet, for HEAD's bodiless response
     auto read_next = [&] {
       bool head = !methods.empty() && methods.front() == "HEAD";
       if (!methods.empty()) methods.pop_front();
-      return client.read_message(head, kReadTimeoutMs);
+      return client->read_message(head, kReadTimeoutMs);
     };
+    auto connect = [&]() -> bool {
+      client = std::make_unique<Client>();
+      std::string error;
+      if (!client->connect(kClientAddr, to, error)) {
+        fail(c_.line, error);
+        return false;
+      }
+      const std::string port = std::to_string(client->local_port());
+      placeholders_.set("client_port", port);
+      placeholders_.set("client_port_" + std::to_string(++connections), port);
+      return true;
+    };
+    // Requests that no expect-client reads are still answered before the client ends, so that what
+    // they did at the backend and in the log is complete when the case compares it.
+    auto finish = [&] {
+      while (!methods.empty()) {
+        if (read_next().kind != ClientRead::Kind::Message) break;
+      }
+      methods.clear();
+      std::string extra = client->finish(kReadTimeoutMs);
+      if (!extra.empty()) {
+        fail(c_.line, "connection " + std::to_string(connections) +
+                          ": the client received bytes that no request asked for, after its last response:\n" +
+                          join(display_lines(extra)));
+      }
+    };
+    if (!connect()) return;
     int response_index = 0;
     for (const Section& s : c_.sections) {
       if (s.kind == SectionKind::Client) {
+        if (s.new_connection) {
+          finish();
+          if (!connect()) return;
+        }
         std::string bytes = message_bytes(applied(s), s.raw);
         if (!bytes.empty()) methods.push_back(bytes.substr(0, bytes.find(' ')));
-        client.send(bytes);
+        client->send(bytes);
       } else if (s.kind == SectionKind::ExpectClient) {
         check_response(s, ++response_index, read_next());
       }
     }
-    // Requests that no expect-client reads are still answered before the client closes, so that
-    // what they did at the backend and in the log is complete when the case compares it.
-    while (!methods.empty()) {
-      if (read_next().kind != ClientRead::Kind::Message) break;
-    }
-    std::string extra = client.finish(kReadTimeoutMs);
-    if (!extra.empty()) {
-      fail(c_.line, "the client received bytes that no request asked for, after its last response:\n" +
-                        join(display_lines(extra)));
-    }
+    finish();
   }
 
   void check_response(const Section& s, int index, const ClientRead& read) {
