@@ -40,6 +40,7 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
   response_parser_.set_limits(HeadLimits{std::max<std::size_t>(limits.max_header_size, 65536), 256});
   response_parser_.set_response_target(&response_);
   tx_.virtual_name = vs.name;
+  tx_.services = worker.services();
 }
 
 void ProxyConnection::accept(uv_stream_t* listener) {

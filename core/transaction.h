@@ -62,6 +62,8 @@ class RuleScope {
   virtual ~RuleScope() = default;
 };
 
+class WorkerServices;   // core/worker_services.h
+
 // A response a rule made (HTTP::respond, HTTP::redirect): the client gets it instead of the server's.
 struct LocalResponse {
   int status = 200;
@@ -138,6 +140,7 @@ struct Transaction {
   std::string respond_to_client;
   std::string respond_to_server;
 
+  WorkerServices* services = nullptr;      // the worker's (HSL); null outside a worker
   std::unique_ptr<RuleScope> rule_scope;   // created lazily by the engine
 
   // Clears what belongs to one request (called before HTTP_REQUEST).

@@ -17,6 +17,7 @@ void Worker::start(std::shared_ptr<const ConfigVersion> first) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, [](uv_async_t* handle) { static_cast<Worker*>(handle->data)->on_async(); });
   async_.data = this;
+  services_ = make_worker_services(&loop_);
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
   uv_timer_init(&loop_, &idle_sweep_timer_);
@@ -51,6 +52,7 @@ void Worker::run() {
   on_async();   // the first version (and a stop that raced the start)
   uv_run(&loop_, UV_RUN_DEFAULT);
   current_.reset();   // the last engine goes on this thread, like every other
+  services_.reset();
   factory_.thread_finished();
   log_flush();
   uv_loop_close(&loop_);
@@ -178,6 +180,7 @@ void Worker::maybe_finish_stop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&log_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  services_->close();
 }
 
 }  // namespace irulesd

@@ -15,6 +15,7 @@
 
 #include "core/config_version.h"
 #include "core/rule_engine.h"
+#include "core/worker_services.h"
 
 namespace irulesd {
 
@@ -50,6 +51,7 @@ class Worker {
   uv_loop_t* loop() { return &loop_; }
   int index() const { return index_; }
   char* read_buffer() { return read_buffer_; }
+  WorkerServices* services() { return services_.get(); }
   static constexpr std::size_t kReadBufferSize = 64 * 1024;
   void connection_closed(ProxyConnection* conn);
 
@@ -74,8 +76,8 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t drain_timer_;
-  uv_timer_t idle_sweep_timer_;
-  uv_prepare_t log_flush_;        // before each poll: this iteration's log lines in one write   // once a second: idle-timeout checks (one timer, not one per connection)
+  uv_timer_t idle_sweep_timer_;   // once a second: idle-timeout checks (one timer, not one per connection)
+  uv_prepare_t log_flush_;        // before each poll: this iteration's log lines in one write
   std::thread thread_;
 
   std::mutex mutex_;   // guards the three fields below
@@ -84,6 +86,7 @@ class Worker {
   int pending_stop_ = 0;   // 0 none, 1 drain, 2 now
   bool async_closed_ = false;
 
+  std::unique_ptr<WorkerServices> services_;
   std::shared_ptr<WorkerVersion> current_;
   std::map<std::string, Listener*> listeners_;
   std::unordered_set<ProxyConnection*> connections_;
