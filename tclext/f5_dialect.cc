@@ -4,6 +4,7 @@
 // added or removed.
 #include "tclext/f5_dialect.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -120,6 +121,7 @@ struct Node {
   std::size_t b, e;              // span as written
   int token = -1;                // Leaf: the operand; Unary/Binary: the operator
   std::vector<int> children;     // Paren: inner; Call: args; Unary: operand; Binary: l, r; Ternary: c, t, f
+  int height = 1;                // of the tree below: emit() recurses that deep
 };
 
 // ---- words of a command ------------------------------------------------------------------------
@@ -719,8 +721,13 @@ class Translator {
 
     bool at(Tok kind) const { return pos_ < tokens_.size() && tokens_[pos_].kind == kind; }
 
+    // A new node, or -1 past kMaxDepth: a long chain like `a + b + c …` is parsed by a loop,
+    // yet its tree is as deep as it is long.
     int add(NodeKind kind, std::size_t b, std::size_t e, int token, std::vector<int> children) {
-      nodes_.push_back(Node{kind, b, e, token, std::move(children)});
+      int height = 0;
+      for (int child : children) height = std::max(height, nodes_[child].height);
+      if (height >= kMaxDepth) return -1;
+      nodes_.push_back(Node{kind, b, e, token, std::move(children), height + 1});
       return static_cast<int>(nodes_.size()) - 1;
     }
 

@@ -168,3 +168,54 @@ TEST_CASE("the factory's check reports every broken rule of a config", "[tclext]
   CHECK(errors[1].line == 30);
   CHECK(errors[1].message == "rule /Common/bad2: unknown event NOPE");
 }
+
+TEST_CASE("a when body holding a line continuation loads, lines as written", "[tclext][f5-dialect]") {
+  Loaded r = load(
+      "when HTTP_REQUEST {\n"                    // 40
+      "  if { $a eq \"b\" || \\\n"              // 41
+      "       $c eq \"d\" } {\n"                // 42
+      "    pool a\n"
+      "  }\n"
+      "}\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.rule.handlers.size() == 1);
+  CHECK(r.rule.handlers[0].line == 40);
+  CHECK(r.rule.handlers[0].body == "\n  if { $a eq \"b\" || \\\n       $c eq \"d\" } {\n    pool a\n  }\n");
+}
+
+TEST_CASE("rules in F5's dialect load translated, errors on their real lines", "[tclext][f5-dialect]") {
+  Loaded r = load(
+      "when HTTP_REQUEST\n"                                           // 40
+      "{\n"                                                           // 41
+      "  if {[HTTP::uri] starts_with \"/a\" and not $x}{ pool a }\n"  // 42
+      "}\n"
+      "when HTTP_RESPONSE priority 10 { if {$a equals 1} {} }\n");    // 44
+  REQUIRE(r.ok);
+  REQUIRE(r.rule.handlers.size() == 2);
+  CHECK(r.rule.handlers[0].line == 41);
+  CHECK(r.rule.handlers[0].body == "\n  if {f5_starts_with([HTTP::uri], \"/a\") && ! $x} { pool a }\n");
+  CHECK(r.rule.handlers[1].line == 44);
+  CHECK(r.rule.handlers[1].priority == 10);
+  CHECK(r.rule.handlers[1].body == " if {$a eq 1} {} ");
+
+  struct Case {
+    const char* text;
+    int line;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"when HTTP_REQUEST\n{\n  if { $a contains b }{\n  }\n  set x [y\n}\n", 44, "missing close-bracket"},
+      {"when HTTP_REQUEST {\n  if { $a }{\n  } else{\n  }\n  set x \"y\n}\n", 44, "missing \""},
+      {"when HTTP_REQUEST {\n  if {$a contains b} {\n    log local0. a }x\n}\n", 42,
+       "extra characters after close-brace"},
+      {"when HTTP_REQUEST\n\n{\n}\nwhen NOPE\n{\n}\n", 44, "unknown event NOPE"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    Loaded bad = load(c.text, 40);
+    CHECK_FALSE(bad.ok);
+    REQUIRE_FALSE(bad.errors.empty());
+    CHECK(bad.errors[0].line == c.line);
+    CHECK(bad.errors[0].message == std::string("rule /Common/r: ") + c.message);
+  }
+}
