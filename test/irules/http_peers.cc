@@ -205,13 +205,7 @@ void Backend::run() {
     for (const Conn& c : conns) fds.push_back({c.fd, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) break;
     if (stopping_) break;
-    if (fds[1].revents & POLLIN) {
-      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd >= 0) {
-        ++connections_;
-        conns.push_back({fd, {}});
-      }
-    }
+    // Serve the connections that were polled, then take the new one (polled next time round).
     std::vector<Conn> still_open;
     for (std::size_t i = 0; i < conns.size(); ++i) {
       if (fds[i + 2].revents == 0 || serve(conns[i])) {
@@ -219,6 +213,13 @@ void Backend::run() {
       }
     }
     conns = std::move(still_open);
+    if (fds[1].revents & POLLIN) {
+      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd >= 0) {
+        ++connections_;
+        conns.push_back({fd, {}});
+      }
+    }
   }
   for (Conn& c : conns) {
     if (!c.buf.empty()) {
