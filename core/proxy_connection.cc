@@ -49,7 +49,7 @@ void ProxyConnection::accept(uv_stream_t* listener) {
   client_->is_client = true;
   uv_tcp_init(worker_.loop(), &client_->tcp);
   client_->tcp.data = client_;
-  ++open_sockets_;
+  ++open_handles_;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&client_->tcp)) != 0) {
     close_all();
     return;
@@ -155,10 +155,32 @@ void ProxyConnection::on_socket_closed(uv_handle_t* handle) {
   Socket* socket = static_cast<Socket*>(handle->data);
   ProxyConnection* self = socket->owner;
   delete socket;
-  if (--self->open_sockets_ == 0 && self->state_ == State::Closing) {
-    self->worker_.connection_closed(self);
-    delete self;
+  self->handle_closed();
+}
+
+void ProxyConnection::on_rule_timer_closed(uv_handle_t* handle) {
+  RuleTimer* timer = static_cast<RuleTimer*>(handle->data);
+  ProxyConnection* self = timer->owner;
+  delete timer;
+  self->handle_closed();
+}
+
+void ProxyConnection::handle_closed() {
+  if (--open_handles_ == 0 && state_ == State::Closing) {
+    worker_.connection_closed(this);
+    delete this;
   }
+}
+
+void ProxyConnection::on_rule_timer(uv_timer_t* handle) {
+  RuleTimer* timer = static_cast<RuleTimer*>(handle->data);
+  ProxyConnection* self = timer->owner;
+  if (self->state_ == State::Closing) return;
+  const uint64_t id = timer->id;
+  if (!timer->periodic) self->close_rule_timer(id);
+  Cork cork(*self);
+  RuleEngine& engine = *self->version_->engine;
+  self->apply_rule_effects(engine.run_timer(self->vs_, id, self->tx_), "a timer (after)", false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,7 +563,7 @@ void ProxyConnection::try_next_member() {
   uv_tcp_init(worker_.loop(), &socket->tcp);
   socket->tcp.data = socket;
   socket->connect.data = socket;
-  ++open_sockets_;
+  ++open_handles_;
   connecting_ = socket;
 
   sockaddr_in target{};
@@ -1022,8 +1044,22 @@ bool ProxyConnection::fire(Event event) {
   if (!engine.handles(vs_, event)) return true;
   tx_.serverside = (kServerSideEvents >> static_cast<unsigned>(event)) & 1u;
   const RuleOutcome outcome = engine.fire(vs_, event, tx_);
-  // The connection is closing already: nothing a rule did can change that.
-  if (event == Event::ClientClosed || event == Event::ServerClosed) return outcome == RuleOutcome::Continue;
+  return apply_rule_effects(outcome, event_name(event), event == Event::ClientClosed || event == Event::ServerClosed);
+}
+
+// What the rules of an event (or a timer's script) did beyond the Transaction's HTTP decisions:
+// a runtime error, TCP::respond bytes, timers, drop/reject/close. False when the connection is gone.
+bool ProxyConnection::apply_rule_effects(RuleOutcome outcome, const char* where, bool closing) {
+  if (closing) {
+    // The connection is closing already: nothing a rule did can change that.
+    tx_.timers_to_start.clear();
+    tx_.timers_to_cancel.clear();
+    return outcome == RuleOutcome::Continue;
+  }
+  for (uint64_t id : tx_.timers_to_cancel) close_rule_timer(id);
+  tx_.timers_to_cancel.clear();
+  for (const RuleTimerRequest& request : tx_.timers_to_start) start_rule_timer(request);
+  tx_.timers_to_start.clear();
   if (outcome != RuleOutcome::Continue) {
     reset_client();   // the engine logged the rule error; only this connection pays for it
     return false;
@@ -1042,12 +1078,12 @@ bool ProxyConnection::fire(Event event) {
       return true;
     case ConnectionAction::Drop:
       log_line(LogLevel::Info, "Connection {}:{} on {} dropped by a rule in {}", tx_.client_addr, tx_.client_port,
-               vs_.name, event_name(event));
+               vs_.name, where);
       close_all();
       return false;
     case ConnectionAction::Reject:
       log_line(LogLevel::Info, "Connection {}:{} on {} rejected by a rule in {}", tx_.client_addr,
-               tx_.client_port, vs_.name, event_name(event));
+               tx_.client_port, vs_.name, where);
       reset_client();
       return false;
     case ConnectionAction::Close:
@@ -1056,6 +1092,30 @@ bool ProxyConnection::fire(Event event) {
       return false;
   }
   return true;
+}
+
+void ProxyConnection::start_rule_timer(const RuleTimerRequest& request) {
+  auto* timer = new RuleTimer{};
+  timer->owner = this;
+  timer->id = request.id;
+  timer->periodic = request.periodic;
+  uv_timer_init(worker_.loop(), &timer->timer);
+  timer->timer.data = timer;
+  ++open_handles_;
+  rule_timers_.push_back(timer);
+  // A periodic timer of 0 ms would spin the loop: at least 1 ms between runs.
+  const uint64_t repeat = request.periodic ? std::max<uint64_t>(request.delay_ms, 1) : 0;
+  uv_timer_start(&timer->timer, &ProxyConnection::on_rule_timer, request.delay_ms, repeat);
+}
+
+void ProxyConnection::close_rule_timer(uint64_t id) {
+  for (auto it = rule_timers_.begin(); it != rule_timers_.end(); ++it) {
+    if ((*it)->id == id) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&(*it)->timer), &ProxyConnection::on_rule_timer_closed);
+      rule_timers_.erase(it);
+      return;
+    }
+  }
 }
 
 void ProxyConnection::close_after_flush(Socket* flush_to) {
@@ -1089,6 +1149,10 @@ void ProxyConnection::close_client(bool reset) {
   close_server();   // SERVER_CLOSED fires before CLIENT_CLOSED, as on BIG-IP
   if (accepted_) fire(Event::ClientClosed);
   state_ = State::Closing;
+  for (RuleTimer* timer : rule_timers_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer->timer), &ProxyConnection::on_rule_timer_closed);
+  }
+  rule_timers_.clear();
   if (!client_) return;
   if (reset && accepted_ && uv_tcp_close_reset(&client_->tcp, &ProxyConnection::on_socket_closed) == 0) return;
   uv_close(reinterpret_cast<uv_handle_t*>(&client_->tcp), &ProxyConnection::on_socket_closed);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/http_parser.h"
 #include "core/transaction.h"
@@ -67,6 +68,13 @@ class ProxyConnection {
     bool outer_;
   };
   struct PendingWrite;
+  // A timer a rule started (after MS SCRIPT); closed with the connection.
+  struct RuleTimer {
+    uv_timer_t timer;
+    ProxyConnection* owner;
+    uint64_t id;
+    bool periodic;
+  };
   // A body (part) held by HTTP::collect, and how the rest of it goes on once released.
   struct CollectedBody {
     bool complete = false;        // the whole message body was collected
@@ -96,6 +104,12 @@ class ProxyConnection {
   static void on_connect(uv_connect_t* req, int status);
   static void on_shutdown(uv_shutdown_t* req, int status);
   static void on_socket_closed(uv_handle_t* handle);
+  static void on_rule_timer(uv_timer_t* handle);
+  static void on_rule_timer_closed(uv_handle_t* handle);
+  void handle_closed();
+  void start_rule_timer(const RuleTimerRequest& request);
+  void close_rule_timer(uint64_t id);
+  bool apply_rule_effects(RuleOutcome outcome, const char* where, bool closing);
 
   // Client side.
   void on_client_data(const char* data, std::size_t len);
@@ -169,7 +183,8 @@ class ProxyConnection {
   Socket* client_ = nullptr;
   Socket* server_ = nullptr;      // connected server socket
   Socket* connecting_ = nullptr;  // server socket while connecting
-  int open_sockets_ = 0;
+  int open_handles_ = 0;          // sockets and rule timers not yet closed
+  std::vector<RuleTimer*> rule_timers_;
   State state_ = State::ReadingRequest;
   std::string stash_;             // client bytes received but not yet processed
   // Serialized heads, one per direction so that a corked response head survives the next request's.

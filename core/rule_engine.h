@@ -25,6 +25,8 @@ class RuleEngine {
   virtual bool handles(const VirtualServer& vs, Event event) const = 0;
   // Runs every handler of the event on the virtual, by priority then attachment order.
   virtual RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) = 0;
+  // Runs the script of the connection's timer `id` (after MS SCRIPT) when its time has come.
+  virtual RuleOutcome run_timer(const VirtualServer& vs, uint64_t id, Transaction& tx) = 0;
 };
 
 // Creates engines; callable from any thread.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/header_list.h"
 
@@ -94,6 +95,14 @@ struct Collect {
   bool released = false;
 };
 
+// `after MS ?-periodic? SCRIPT`: a timer the core runs for the connection; when it fires the core
+// calls RuleEngine::run_timer(id).
+struct RuleTimerRequest {
+  uint64_t id = 0;
+  uint32_t delay_ms = 0;
+  bool periodic = false;
+};
+
 struct Transaction {
   // Connection facts.
   std::string virtual_name;
@@ -139,6 +148,8 @@ struct Transaction {
   // when the event is done, ahead of anything else.
   std::string respond_to_client;
   std::string respond_to_server;
+  std::vector<RuleTimerRequest> timers_to_start;   // after: taken by the core when the event is done
+  std::vector<uint64_t> timers_to_cancel;          // after cancel
 
   WorkerServices* services = nullptr;      // the worker's (HSL); null outside a worker
   std::unique_ptr<RuleScope> rule_scope;   // created lazily by the engine

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "tclext/f5_operators.h"
 #include "tclext/rule_loader.h"
+#include "tclext/rule_timers.h"
 #include "tclext/sandbox.h"
 #include "tclext/tcl_internals.h"
 
@@ -49,7 +50,10 @@ class TclRuleScope final : public RuleScope {
   TclRuleScope(Tcl_Interp* interp, Tcl_Namespace* ns, std::weak_ptr<int> engine_alive, const void* owner)
       : owner_(owner), engine_alive_(std::move(engine_alive)), vars_(std::make_unique<ConnVars>(interp, ns)) {}
   ~TclRuleScope() override {
-    if (engine_alive_.expired()) (void)vars_.release();
+    if (engine_alive_.expired()) {
+      (void)vars_.release();
+      timers.abandon();
+    }
   }
   const void* owner() const { return owner_; }
   ConnVars* vars() { return vars_.get(); }
@@ -71,6 +75,8 @@ class TclRuleScope final : public RuleScope {
     disabled_.emplace_back(rule, mask);
   }
   bool any_disabled() const { return !disabled_.empty(); }
+
+  RuleTimers timers;   // after MS SCRIPT
 
  private:
   const void* owner_;
@@ -127,6 +133,7 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
   Tcl_CreateNamespace(interp_, kStaticNamespace, nullptr, nullptr);
   commands_.register_all(interp_, &ctx_);
   Tcl_CreateObjCommand(interp_, "event", &TclRuleEngine::EventCmd, this, nullptr);
+  Tcl_CreateObjCommand(interp_, "after", &TclRuleEngine::AfterCmd, this, nullptr);
   ctx_.config = config_.get();
   arm_budget();
   Tcl_LimitTypeSet(interp_, TCL_LIMIT_TIME);
@@ -154,7 +161,7 @@ void TclRuleEngine::run_rule_init() {
   for (const CompiledHandler* handler : init) {
     ctx_.rule_name = &handler->rule_name;
     // A failing RULE_INIT is logged; the rule stays loaded, as on BIG-IP.
-    if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) report_error(*handler);
+    if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) report_error(handler->rule_name, handler->event, handler->file, handler->line);
   }
   Tcl_PopCallFrame(interp_);
   Tcl_ResetResult(interp_);
@@ -354,7 +361,7 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
     ctx_.rule_name = &handler->rule_name;
     // TCL_OK, or TCL_RETURN turned into TCL_OK: `return` ends only this handler.
     if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) {
-      report_error(*handler);
+      report_error(handler->rule_name, handler->event, handler->file, handler->line);
       outcome = RuleOutcome::Reset;
       break;
     }
@@ -369,8 +376,56 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
   return outcome;
 }
 
+int TclRuleEngine::AfterCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  auto* self = static_cast<TclRuleEngine*>(data);
+  if (self->ctx_.tx == nullptr) return command_error(interp, "after: only valid inside an event");
+  TclRuleScope* scope = self->current_scope();
+  if (scope == nullptr) return command_error(interp, "after: out of memory");
+  return scope->timers.command(self->ctx_, self->running_timer_, &self->next_timer_id_, interp, objc, objv);
+}
+
+RuleOutcome TclRuleEngine::run_timer(const VirtualServer&, uint64_t id, Transaction& tx) {
+  auto* scope = dynamic_cast<TclRuleScope*>(tx.rule_scope.get());
+  if (scope == nullptr || scope->owner() != this) return RuleOutcome::Continue;
+  const PendingTimer* pending = scope->timers.find(id);
+  if (pending == nullptr) return RuleOutcome::Continue;   // cancelled meanwhile
+  // Copies: the script may cancel its own timer (after cancel -current).
+  Tcl_Obj* script = pending->script;
+  Tcl_IncrRefCount(script);
+  const std::string rule = pending->rule;
+  const Event event = pending->event;
+  if (!pending->periodic) scope->timers.cancel(id);
+  arm_budget();
+
+  const FireContext outer_ctx = ctx_;
+  ConnVars* const outer_vars = current_vars_;
+  const uint64_t outer_timer = running_timer_;
+  ctx_.tx = &tx;
+  ctx_.event = event;
+  ctx_.rule_name = &rule;
+  current_vars_ = nullptr;
+  running_timer_ = id;
+  RuleOutcome outcome = RuleOutcome::Continue;
+  Tcl_CallFrame frame;
+  Tcl_PushCallFrame(interp_, &frame, conn_ns_, 0);
+  if (Tcl_EvalObjEx(interp_, script, 0) == TCL_ERROR) {
+    auto it = handlers_by_rule_.find(rule);
+    const CompiledHandler* any = it != handlers_by_rule_.end() && !it->second.empty() ? it->second.front() : nullptr;
+    report_error(rule, event, any ? any->file : config_->file, 1);
+    outcome = RuleOutcome::Reset;
+  }
+  Tcl_PopCallFrame(interp_);
+  Tcl_ResetResult(interp_);
+  Tcl_DecrRefCount(script);
+  ctx_ = outer_ctx;
+  current_vars_ = outer_vars;
+  running_timer_ = outer_timer;
+  if (outcome == RuleOutcome::Reset) tx.rule_scope.reset();
+  return outcome;
+}
+
 // Runs between Tcl_PushCallFrame and Tcl_PopCallFrame: nothing may escape from it.
-void TclRuleEngine::report_error(const CompiledHandler& handler) noexcept {
+void TclRuleEngine::report_error(const std::string& rule, Event event, const std::string& file, int body_line) noexcept {
   Tcl_Obj* options = Tcl_GetReturnOptions(interp_, TCL_ERROR);
   Tcl_IncrRefCount(options);
   Tcl_Obj* info = return_option(options, "-errorinfo");
@@ -385,9 +440,8 @@ void TclRuleEngine::report_error(const CompiledHandler& handler) noexcept {
                             options_.time_budget_ms, message);
     }
     // -errorline counts from the body's first line.
-    const int file_line = handler.line + std::max(line, 1) - 1;
-    log_line(LogLevel::Err, "TCL error: {} <{}> - {} (at {}:{})", handler.rule_name, event_name(handler.event),
-             message, handler.file, file_line);
+    const int file_line = body_line + std::max(line, 1) - 1;
+    log_line(LogLevel::Err, "TCL error: {} <{}> - {} (at {}:{})", rule, event_name(event), message, file, file_line);
   } catch (...) {
     // Out of memory while formatting: the connection is still reset.
   }

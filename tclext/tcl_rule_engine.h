@@ -33,6 +33,7 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
 
   bool handles(const VirtualServer& vs, Event event) const override;
   RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) override;
+  RuleOutcome run_timer(const VirtualServer& vs, uint64_t id, Transaction& tx) override;
 
   // Test hooks: the interpreter, and the body object of a rule's first handler of an event (nullptr
   // if none) — after a fire it holds the bytecode that later fires reuse.
@@ -58,10 +59,12 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   void load_rules();
   void run_rule_init();
   static int EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
+  static int AfterCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
   Dispatch build_dispatch(const std::vector<std::string>& rules, const std::string& virtual_name) const;
   const Dispatch& dispatch_for(const VirtualServer& vs) const;
   void arm_budget();
-  void report_error(const CompiledHandler& handler) noexcept;
+  // Logs the interpreter's error as BIG-IP does; body_line is the file line of the script's first line.
+  void report_error(const std::string& rule, Event event, const std::string& file, int body_line) noexcept;
 
   std::shared_ptr<const Config> config_;
   EngineOptions options_;
@@ -73,6 +76,8 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   Tcl_WideInt deadline_us_ = 0;        // the time limit armed in the interpreter
   std::shared_ptr<int> alive_;         // expires with the engine; RuleScopes check it
   bool some_event_disabled_ = false;   // a rule said `event disable` on some connection
+  uint64_t next_timer_id_ = 0;         // after: ids are unique per engine
+  uint64_t running_timer_ = 0;         // the timer whose script runs now, for after cancel -current
   std::vector<std::unique_ptr<CompiledHandler>> handlers_;
   std::unordered_map<std::string, std::vector<const CompiledHandler*>> handlers_by_rule_;
   std::unordered_map<const VirtualServer*, Dispatch> by_virtual_;

@@ -1,0 +1,48 @@
+// `after MS ?-periodic? SCRIPT`: scripts a connection's rules scheduled. The engine keeps them per
+// connection (in its RuleScope); the core runs the uv timers and calls RuleEngine::run_timer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tcl.h>
+
+#include "core/transaction.h"
+#include "tclext/command_table.h"
+
+namespace irulesd::tclext {
+
+struct PendingTimer {
+  uint64_t id = 0;
+  Tcl_Obj* script = nullptr;   // one reference held
+  Event event = Event::ClientAccepted;   // the script runs in the context of the event that scheduled it
+  std::string rule;            // canonical name of the rule that scheduled it
+  bool periodic = false;
+};
+
+class RuleTimers {
+ public:
+  RuleTimers() = default;
+  ~RuleTimers();
+  RuleTimers(const RuleTimers&) = delete;
+  RuleTimers& operator=(const RuleTimers&) = delete;
+
+  const PendingTimer* find(uint64_t id) const;
+  bool cancel(uint64_t id);
+  // The engine is gone: drop the scripts without touching Tcl.
+  void abandon() { timers_.clear(); }
+
+  // The `after` command. `running` is the id of the timer whose script runs now (0 if none), for
+  // `after cancel -current`; `next_id` numbers timers per engine.
+  int command(FireContext& ctx, uint64_t running, uint64_t* next_id, Tcl_Interp* interp, int objc,
+              Tcl_Obj* const objv[]);
+
+ private:
+  std::vector<PendingTimer> timers_;
+};
+
+// "after#12" -> 12; 0 when the text is not a timer id.
+uint64_t parse_timer_id(std::string_view text);
+
+}  // namespace irulesd::tclext
