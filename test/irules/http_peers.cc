@@ -215,10 +215,7 @@ void Backend::run() {
     conns = std::move(still_open);
     if (fds[1].revents & POLLIN) {
       int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd >= 0) {
-        ++connections_;
-        conns.push_back({fd, {}});
-      }
+      if (fd >= 0) conns.push_back({fd, {}});
     }
   }
   for (Conn& c : conns) {

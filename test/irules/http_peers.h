@@ -52,7 +52,6 @@ class Backend {
   void start(int listen_fd, std::vector<BackendReply> replies);
   void stop();   // joins the thread and closes every socket
   std::vector<BackendMessage> received() const;
-  int connections() const { return connections_.load(); }
 
  private:
   struct Conn {
@@ -68,7 +67,6 @@ class Backend {
   std::vector<BackendReply> replies_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> connections_{0};
   mutable std::mutex mutex_;
   std::vector<BackendMessage> received_;
 };
