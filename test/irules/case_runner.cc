@@ -1,6 +1,5 @@
 #include "test/irules/case_runner.h"
 
-#include <arpa/inet.h>
 #include <strings.h>
 #include <unistd.h>
 
