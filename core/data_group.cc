@@ -13,6 +13,10 @@ namespace {
 
 constexpr uint32_t kNoNode = 0xffffffffu;
 
+// Groups with at most this many bytes of keys get every structure when the config is finished (a few
+// ms and a few MB at most); bigger ones build each on the first query that needs it.
+constexpr std::size_t kEagerKeyBytes = 64 * 1024;
+
 // ---- integers ------------------------------------------------------------------------------------------
 
 // Optional sign, then decimal digits (leading zeros allowed), within int64.
@@ -57,46 +61,71 @@ class Matches {
 // built with links, the Aho-Corasick failure and dictionary links (match contains in one pass).
 class Trie {
  public:
+  // Built from the keys sorted in reading order (forward or reversed bytes): with the previous key's
+  // path on a stack, each key only adds the nodes past its common prefix with the one before, and every
+  // node's children appear in increasing byte order, ready to be laid out flat. No per-node allocation.
   void build(const DataGroup& group, bool reversed, bool links) {
-    std::vector<std::vector<std::pair<unsigned char, uint32_t>>> kids(1);
-    std::vector<uint32_t> elem(1, kNoElement);
-    for (uint32_t e = 0; e < group.records.size(); ++e) {
-      const std::string& key = group.records[e].name;
-      uint32_t node = 0;
-      for (std::size_t i = 0; i < key.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(reversed ? key[key.size() - 1 - i] : key[i]);
-        uint32_t next = kNoNode;
-        for (const auto& [byte, child] : kids[node]) {
-          if (byte == c) next = child;
-        }
-        if (next == kNoNode) {
-          next = static_cast<uint32_t>(kids.size());
-          kids.emplace_back();
-          elem.push_back(kNoElement);
-          kids[node].emplace_back(c, next);
-        }
-        node = next;
+    const std::vector<DataGroupRecord>& records = group.records;
+    auto byte_at = [&](const std::string& key, std::size_t i) {
+      return static_cast<unsigned char>(reversed ? key[key.size() - 1 - i] : key[i]);
+    };
+    auto common = [&](const std::string& a, const std::string& b) {
+      std::size_t n = std::min(a.size(), b.size()), i = 0;
+      while (i < n && byte_at(a, i) == byte_at(b, i)) ++i;
+      return i;
+    };
+    std::vector<uint32_t> order(records.size());
+    for (uint32_t e = 0; e < order.size(); ++e) order[e] = e;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const std::string& x = records[a].name;
+      const std::string& y = records[b].name;
+      const std::size_t i = common(x, y);
+      if (i < x.size() && i < y.size()) return byte_at(x, i) < byte_at(y, i);
+      return x.size() != y.size() ? x.size() < y.size() : a < b;
+    });
+
+    std::vector<uint32_t> parent{kNoNode};
+    std::vector<unsigned char> byte{0};
+    std::vector<uint32_t> elem{kNoElement};
+    std::vector<uint32_t> path{0};   // path[d]: the node at depth d of the previous key
+    const std::string* previous = nullptr;
+    for (uint32_t e : order) {
+      const std::string& key = records[e].name;
+      path.resize((previous ? common(*previous, key) : 0) + 1);
+      for (std::size_t d = path.size() - 1; d < key.size(); ++d) {
+        parent.push_back(path.back());
+        byte.push_back(byte_at(key, d));
+        elem.push_back(kNoElement);
+        path.push_back(static_cast<uint32_t>(elem.size() - 1));
       }
-      if (elem[node] == kNoElement) elem[node] = e;   // a duplicate key keeps its first element
+      uint32_t& at = elem[path[key.size()]];
+      at = std::min(at, e);   // a duplicate key (hand-built groups only) answers with its first element
+      previous = &key;
     }
-    nodes_.assign(kids.size(), Node{});
-    for (uint32_t n = 0; n < kids.size(); ++n) {
-      std::sort(kids[n].begin(), kids[n].end());
-      nodes_[n].first_edge = static_cast<uint32_t>(edge_byte_.size());
-      nodes_[n].edge_count = static_cast<uint32_t>(kids[n].size());
-      nodes_[n].elem = elem[n];
-      for (const auto& [byte, child] : kids[n]) {
-        edge_byte_.push_back(byte);
-        edge_child_.push_back(child);
-      }
+
+    // Lay the edges out per parent, keeping their (sorted) creation order.
+    const std::size_t n = elem.size();
+    nodes_.assign(n, Node{});
+    for (std::size_t v = 1; v < n; ++v) ++nodes_[parent[v]].edge_count;
+    uint32_t next = 0;
+    for (Node& node : nodes_) {
+      node.first_edge = next;
+      next += node.edge_count;
+      node.edge_count = 0;
+    }
+    edge_byte_.assign(n - 1, 0);
+    edge_child_.assign(n - 1, 0);
+    for (std::size_t v = 1; v < n; ++v) {
+      Node& p = nodes_[parent[v]];
+      edge_byte_[p.first_edge + p.edge_count] = byte[v];
+      edge_child_[p.first_edge + p.edge_count] = static_cast<uint32_t>(v);
+      ++p.edge_count;
     }
     // A child is always created after its parent: walking ids downwards sees every subtree first.
-    for (uint32_t n = static_cast<uint32_t>(nodes_.size()); n-- > 0;) {
-      uint32_t smallest = nodes_[n].elem;
-      for (uint32_t i = 0; i < nodes_[n].edge_count; ++i) {
-        smallest = std::min(smallest, nodes_[edge_child_[nodes_[n].first_edge + i]].subtree_min);
-      }
-      nodes_[n].subtree_min = smallest;
+    for (std::size_t v = n; v-- > 0;) {
+      nodes_[v].elem = elem[v];
+      nodes_[v].subtree_min = std::min(nodes_[v].subtree_min, elem[v]);
+      if (v > 0) nodes_[parent[v]].subtree_min = std::min(nodes_[parent[v]].subtree_min, nodes_[v].subtree_min);
     }
     if (links) build_links();
   }
@@ -211,12 +240,19 @@ class Trie {
 class StringIndex final : public DataGroupIndex {
  public:
   explicit StringIndex(const DataGroup& group) : integer_(group.type == DataGroupType::Integer) {
+    std::size_t key_bytes = 0;
+    for (const DataGroupRecord& r : group.records) key_bytes += r.name.size();
     if (integer_) {
       values_.reserve(group.records.size());
       for (const DataGroupRecord& r : group.records) {
         int64_t v = 0;
         values_.push_back(parse_int64(r.name, &v) ? v : INT64_MIN);
       }
+    }
+    if (key_bytes <= kEagerKeyBytes) {   // the usual group: everything now, off the workers' loops
+      forward(group);
+      reverse(group);
+      suffix_array(group);
     }
   }
 
@@ -504,30 +540,53 @@ std::string canonical_data_group_key(DataGroupType type, std::string_view key, s
   return "has an unknown type";
 }
 
+// Sorts records by a key computed once per record (not once per comparison).
+template <typename Key, typename Less>
+void sort_records_by(std::vector<DataGroupRecord>& records, Key key_of, Less less) {
+  using K = decltype(key_of(records.front()));
+  std::vector<std::pair<K, uint32_t>> keyed;
+  keyed.reserve(records.size());
+  for (uint32_t i = 0; i < records.size(); ++i) keyed.emplace_back(key_of(records[i]), i);
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) { return less(a.first, b.first); });
+  std::vector<DataGroupRecord> sorted;
+  sorted.reserve(records.size());
+  for (const auto& k : keyed) sorted.push_back(std::move(records[k.second]));
+  records = std::move(sorted);
+}
+
 void finish_data_group(DataGroup& group) {
   auto& records = group.records;
-  switch (group.type) {
-    case DataGroupType::String:
-      std::stable_sort(records.begin(), records.end(),
-                       [](const DataGroupRecord& a, const DataGroupRecord& b) { return a.name < b.name; });
-      break;
-    case DataGroupType::Integer:
-      std::stable_sort(records.begin(), records.end(), [](const DataGroupRecord& a, const DataGroupRecord& b) {
-        int64_t x = INT64_MIN, y = INT64_MIN;
-        parse_int64(a.name, &x);
-        parse_int64(b.name, &y);
-        return x < y;
-      });
-      break;
-    case DataGroupType::Ip:
-      std::stable_sort(records.begin(), records.end(), [](const DataGroupRecord& a, const DataGroupRecord& b) {
-        IpPrefix x, y;
-        bool xo = parse_ip_prefix(a.name, false, &x);
-        bool yo = parse_ip_prefix(b.name, false, &y);
-        if (xo != yo) return xo;   // unparsable keys (only in hand-built groups) go last
-        return xo && ip_before(x, y);
-      });
-      break;
+  if (!records.empty()) {
+    switch (group.type) {
+      case DataGroupType::String:
+        std::stable_sort(records.begin(), records.end(),
+                         [](const DataGroupRecord& a, const DataGroupRecord& b) { return a.name < b.name; });
+        break;
+      case DataGroupType::Integer:
+        sort_records_by(
+            records,
+            [](const DataGroupRecord& r) {
+              int64_t v = INT64_MIN;
+              parse_int64(r.name, &v);
+              return v;
+            },
+            std::less<int64_t>());
+        break;
+      case DataGroupType::Ip:
+        // Unparsable keys (only in hand-built groups) go last.
+        sort_records_by(
+            records,
+            [](const DataGroupRecord& r) {
+              IpPrefix p;
+              bool ok = parse_ip_prefix(r.name, false, &p);
+              return std::make_pair(!ok, p);
+            },
+            [](const std::pair<bool, IpPrefix>& a, const std::pair<bool, IpPrefix>& b) {
+              if (a.first != b.first) return b.first;
+              return !a.first && ip_before(a.second, b.second);
+            });
+        break;
+    }
   }
   if (group.type == DataGroupType::Ip) {
     group.index = std::make_shared<IpIndex>(group);

@@ -1,5 +1,6 @@
 #include "core/session_table.h"
 
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -290,7 +291,8 @@ TableStatus SessionTable::incr_once(TableName table, std::string_view key, int64
     e->touched_ms = locked.now();
   }
   const uint64_t sum = value_as_u64(e->value) + static_cast<uint64_t>(delta);
-  e->value = std::to_string(sum);
+  char digits[24];
+  e->value.assign(digits, std::to_chars(digits, digits + sizeof digits, sum).ptr);
   out->assign(e->value);
   return TableStatus::Ok;
 }

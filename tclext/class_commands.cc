@@ -175,13 +175,13 @@ int class_element(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
 
 // class type|exists|size class
 int class_about(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], std::string_view sub) {
-  const std::string command = "class " + std::string(sub);
-  if (objc != 3) return wrong_args(interp, command.c_str(), "class");
+  const char* command = sub == "type" ? "class type" : sub == "exists" ? "class exists" : "class size";
+  if (objc != 3) return wrong_args(interp, command, "class");
   if (sub == "exists") {
     Tcl_SetObjResult(interp, Tcl_NewBooleanObj(ctx.config && find_data_group(*ctx.config, arg_view(objv[2]))));
     return TCL_OK;
   }
-  const DataGroup* group = data_group(ctx, interp, command.c_str(), objv[2]);
+  const DataGroup* group = data_group(ctx, interp, command, objv[2]);
   if (group == nullptr) return TCL_ERROR;
   if (sub == "type") {
     Tcl_SetObjResult(interp, Tcl_NewStringObj(data_group_type_name(group->type), -1));

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -374,4 +375,46 @@ TEST_CASE("data-group index: ip lookups agree with a brute force", "[class]") {
     CHECK(g.index->match(g, item, ClassOp::Equals, &got) == longest);
     CHECK(got == want);
   }
+}
+
+TEST_CASE("data-group index: a big group builds its structures on first use, once, from several threads", "[class]") {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 5000; ++i) keys.push_back("/app/" + std::to_string(i * 7919 % 100000) + "/page.html");
+  DataGroup g = group_of(DataGroupType::String, keys);   // ~95 KiB of keys: past the eager limit
+  const std::vector<std::string> items = {g.records[10].name, g.records[20].name + "?x", "/app/", "9/page", "nope",
+                                          "x" + g.records[30].name};
+  // Expected answers by brute force, in element order.
+  auto expect = [&](const std::string& item, ClassOp op, bool search_side) {
+    for (uint32_t e = 0; e < g.records.size(); ++e) {
+      std::string_view a = item, b = g.records[e].name;
+      if (search_side) std::swap(a, b);
+      bool ok = op == ClassOp::StartsWith ? a.substr(0, b.size()) == b
+                : op == ClassOp::EndsWith ? a.size() >= b.size() && a.substr(a.size() - b.size()) == b
+                                          : a.find(b) != std::string_view::npos;
+      if (ok) return e;
+    }
+    return kNoElement;
+  };
+  std::vector<uint32_t> want;
+  for (const std::string& item : items) {
+    for (ClassOp op : {ClassOp::StartsWith, ClassOp::EndsWith, ClassOp::Contains}) {
+      want.push_back(expect(item, op, false));
+      want.push_back(expect(item, op, true));
+    }
+  }
+  REQUIRE(std::count(want.begin(), want.end(), kNoElement) < static_cast<long>(want.size()) - 12);
+  std::vector<std::vector<uint32_t>> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (const std::string& item : items) {
+        for (ClassOp op : {ClassOp::StartsWith, ClassOp::EndsWith, ClassOp::Contains}) {
+          got[t].push_back(g.index->match(g, item, op, nullptr));
+          got[t].push_back(g.index->search(g, item, op, nullptr));
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const auto& answers : got) CHECK(answers == want);
 }
