@@ -4,6 +4,8 @@
 #include <string_view>
 
 #include "tclext/command_table.h"
+#include "tclext/http_facts.h"
+#include "tclext/value_bytes.h"
 
 namespace irulesd::tclext {
 namespace {
@@ -52,9 +54,44 @@ int header_value(Tcl_Interp* interp, const HeaderList& headers, std::string_view
   return TCL_OK;
 }
 
+// "HTTP::header [value] NAME STRING": sets the last NAME as replace does. The value is read as the
+// bytes BIG-IP would send (value_bytes.h), so a byte array goes out as its raw bytes.
+int set_header_value(Tcl_Interp* interp, HeaderList& headers, std::string_view name, Tcl_Obj* value_obj) {
+  std::string scratch;
+  const std::string_view value = value_obj ? value_bytes(value_obj, scratch) : std::string_view();
+  if (check_header(interp, name, value) != TCL_OK) return TCL_ERROR;
+  headers.replace(name, value);
+  Tcl_ResetResult(interp);
+  return TCL_OK;
+}
+
+// Kept by every `HTTP::header sanitize`, besides the names it lists (the framing and the cookies).
+constexpr std::string_view kSanitizeKeeps[] = {"Connection",       "Content-Encoding", "Content-Length",
+                                               "Content-Type",     "Proxy-Connection", "Set-Cookie",
+                                               "Set-Cookie2",      "Transfer-Encoding"};
+
+bool sanitize_keeps(std::string_view name, Tcl_Obj* const listed[], int n) {
+  for (std::string_view keep : kSanitizeKeeps) {
+    if (header_name_equals(name, keep)) return true;
+  }
+  for (int i = 0; i < n; ++i) {
+    if (header_name_equals(name, arg_view(listed[i]))) return true;
+  }
+  return false;
+}
+
+// A value folded over several lines (obsolete line folding: a line break then a space or tab).
+bool has_lws(std::string_view value) {
+  for (std::size_t i = value.find_first_of("\r\n"); i != std::string_view::npos; i = value.find_first_of("\r\n", i + 1)) {
+    if (i + 1 < value.size() && (value[i + 1] == ' ' || value[i + 1] == '\t')) return true;
+  }
+  return false;
+}
+
 constexpr const char* kHeaderUsage =
-    "?value? name | values name | names | count ?name? | exists name | "
-    "insert ?lws? name value ?name value ...? | remove name | replace name ?value?";
+    "?value? name ?string? | values name | names | count ?name? | at index | exists name | "
+    "insert ?lws? name value ?name value ...? | lws | is_keepalive | is_redirect | remove name | "
+    "replace name ?string? | sanitize ?name ...?";
 
 int HttpHeaderCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc < 2) {
@@ -65,13 +102,20 @@ int HttpHeaderCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
   if (headers == nullptr) return TCL_ERROR;
   const std::string_view sub = arg_view(objv[1]);
 
-  if (sub == "value" || sub == "values" || sub == "exists" || sub == "remove") {
+  if (sub == "value") {
+    if (objc != 3 && objc != 4) {
+      Tcl_WrongNumArgs(interp, 2, objv, "name");   // the setting form is tmsh's, not clouddocs'
+      return TCL_ERROR;
+    }
+    if (objc == 4) return set_header_value(interp, *headers, arg_view(objv[2]), objv[3]);
+    return header_value(interp, *headers, arg_view(objv[2]));
+  }
+  if (sub == "values" || sub == "exists" || sub == "remove") {
     if (objc != 3) {
       Tcl_WrongNumArgs(interp, 2, objv, "name");
       return TCL_ERROR;
     }
     const std::string_view name = arg_view(objv[2]);
-    if (sub == "value") return header_value(interp, *headers, name);
     if (sub == "exists") {
       Tcl_SetObjResult(interp, Tcl_NewBooleanObj(headers->exists(name)));
     } else if (sub == "remove") {
@@ -88,12 +132,25 @@ int HttpHeaderCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
     }
     return TCL_OK;
   }
-  if (sub == "names") {
+  if (sub == "names" || sub == "lws" || sub == "is_keepalive" || sub == "is_redirect") {
     if (objc != 2) {
       Tcl_WrongNumArgs(interp, 2, objv, nullptr);
       return TCL_ERROR;
     }
-    Tcl_SetObjResult(interp, string_list(headers->names()));
+    const bool in_response = (event_bit(ctx.event) & kResponseEvents) != 0;
+    if (sub == "names") {
+      Tcl_SetObjResult(interp, string_list(headers->names()));
+    } else if (sub == "lws") {
+      // How many headers are folded over several lines.
+      Tcl_WideInt n = 0;
+      for (const Header& h : headers->items()) n += has_lws(h.value) ? 1 : 0;
+      Tcl_SetObjResult(interp, Tcl_NewWideIntObj(n));
+    } else if (sub == "is_keepalive") {   // the same as HTTP::is_keepalive
+      Tcl_SetObjResult(interp, Tcl_NewBooleanObj(exchange_keeps_alive(*ctx.tx, in_response)));
+    } else {   // the same as HTTP::is_redirect
+      const bool redirect = in_response && ctx.tx->response != nullptr && is_redirect_status(ctx.tx->response->status);
+      Tcl_SetObjResult(interp, Tcl_NewBooleanObj(redirect));
+    }
     return TCL_OK;
   }
   if (sub == "count") {
@@ -105,36 +162,58 @@ int HttpHeaderCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
     Tcl_SetObjResult(interp, Tcl_NewWideIntObj(static_cast<Tcl_WideInt>(n)));
     return TCL_OK;
   }
+  if (sub == "at") {
+    // The name of the header at a zero-based position; empty past the end.
+    if (objc != 3) {
+      Tcl_WrongNumArgs(interp, 2, objv, "index");
+      return TCL_ERROR;
+    }
+    Tcl_WideInt index = 0;
+    if (Tcl_GetWideIntFromObj(interp, objv[2], &index) != TCL_OK) return TCL_ERROR;
+    const bool inside = index >= 0 && static_cast<std::size_t>(index) < headers->size();
+    set_result(interp, inside ? std::string_view(headers->items()[static_cast<std::size_t>(index)].name)
+                              : std::string_view());
+    return TCL_OK;
+  }
   if (sub == "insert") {
-    int first = (objc > 2 && arg_view(objv[2]) == "lws") ? 3 : 2;   // lws only folds long lines
+    // lws asks BIG-IP to fold values longer than 80 characters; irulesd never folds: RFC 9112 forbids
+    // sending obsolete line folding, and servers reject it.
+    int first = (objc > 2 && arg_view(objv[2]) == "lws") ? 3 : 2;
     if (objc - first < 2 || (objc - first) % 2 != 0) {
       Tcl_WrongNumArgs(interp, 2, objv, "?lws? name value ?name value ...?");
       return TCL_ERROR;
     }
+    std::string scratch;
     for (int i = first; i < objc; i += 2) {
-      if (check_header(interp, arg_view(objv[i]), arg_view(objv[i + 1])) != TCL_OK) return TCL_ERROR;
+      if (check_header(interp, arg_view(objv[i]), value_bytes(objv[i + 1], scratch)) != TCL_OK) return TCL_ERROR;
     }
-    for (int i = first; i < objc; i += 2) headers->add(arg_view(objv[i]), arg_view(objv[i + 1]));
+    for (int i = first; i < objc; i += 2) headers->add(arg_view(objv[i]), value_bytes(objv[i + 1], scratch));
     Tcl_ResetResult(interp);
     return TCL_OK;
   }
   if (sub == "replace") {
     if (objc != 3 && objc != 4) {
-      Tcl_WrongNumArgs(interp, 2, objv, "name ?value?");
+      Tcl_WrongNumArgs(interp, 2, objv, "name ?string?");
       return TCL_ERROR;
     }
-    const std::string_view name = arg_view(objv[2]);
-    const std::string_view value = objc == 4 ? arg_view(objv[3]) : std::string_view();
-    if (check_header(interp, name, value) != TCL_OK) return TCL_ERROR;
-    headers->replace(name, value);
+    return set_header_value(interp, *headers, arg_view(objv[2]), objc == 4 ? objv[3] : nullptr);
+  }
+  if (sub == "sanitize") {
+    for (const std::string& name : headers->names()) {
+      if (!sanitize_keeps(name, objv + 2, objc - 2)) headers->remove(name);
+    }
     Tcl_ResetResult(interp);
     return TCL_OK;
   }
-  // "HTTP::header NAME": the value, when NAME is not a subcommand.
-  if (objc != 2) {
+  if (sub == "insert_modssl_fields") {
+    return command_error(interp, "HTTP::header insert_modssl_fields: not supported by irulesd (no client SSL profile)");
+  }
+  // "HTTP::header NAME ?STRING?": the value, when NAME is not a subcommand.
+  if (objc > 3) {
     Tcl_WrongNumArgs(interp, 1, objv, kHeaderUsage);
     return TCL_ERROR;
   }
+  if (objc == 3) return set_header_value(interp, *headers, sub, objv[2]);
   return header_value(interp, *headers, sub);
 }
 
@@ -148,6 +227,11 @@ int HttpDisableCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
   return TCL_OK;
 }
 
+// F5's "-normalized" reading (v12.1) is not implemented; it must not be taken for a new value.
+int not_normalized(Tcl_Interp* interp, const char* command) {
+  return command_error(interp, std::string(command) + ": -normalized is not supported by irulesd");
+}
+
 int HttpUriCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc > 2) {
     Tcl_WrongNumArgs(interp, 1, objv, "?uri?");
@@ -156,7 +240,9 @@ int HttpUriCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
   RequestHead* request = current_request(ctx, interp);
   if (request == nullptr) return TCL_ERROR;
   if (objc == 2) {
-    std::string_view uri = arg_view(objv[1]);
+    if (arg_view(objv[1]) == "-normalized") return not_normalized(interp, "HTTP::uri");
+    std::string scratch;
+    const std::string_view uri = value_bytes(objv[1], scratch);
     if (uri.empty() || uri.find_first_of(std::string_view(" \r\n\0", 4)) != uri.npos) {
       return command_error(interp, "HTTP::uri: invalid URI \"" + std::string(uri) + "\"");
     }
@@ -177,7 +263,9 @@ int HttpPathCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
   if (request == nullptr) return TCL_ERROR;
   const std::size_t query = request->uri.find('?');
   if (objc == 2) {
-    std::string_view path = arg_view(objv[1]);
+    if (arg_view(objv[1]) == "-normalized") return not_normalized(interp, "HTTP::path");
+    std::string scratch;
+    const std::string_view path = value_bytes(objv[1], scratch);
     if (path.empty() || path.find_first_of(std::string_view(" ?\r\n\0", 5)) != path.npos) {
       return command_error(interp, "HTTP::path: invalid path \"" + std::string(path) + "\"");
     }

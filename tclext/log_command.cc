@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "tclext/command_table.h"
+#include "tclext/value_bytes.h"
 
 namespace irulesd::tclext {
 namespace {
@@ -63,7 +64,10 @@ int LogCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]
     if (!parsed) return command_error(interp, "log: bad facility.level \"" + std::string(spec) + "\"");
     level = *parsed;
   }
-  const std::string message = one_line(arg_view(objv[objc - 1]));
+  // The message's bytes as BIG-IP logs them: a byte array (`log local0. [b64decode ...]`) as its raw
+  // bytes, not as the UTF-8 of its characters.
+  std::string scratch;
+  const std::string message = one_line(value_bytes(objv[objc - 1], scratch));
   if (noname) {
     log_write(level, message);
   } else {
