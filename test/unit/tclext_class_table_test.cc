@@ -309,9 +309,16 @@ TEST_CASE("matchclass and findclass", "[class]") {
 
 TEST_CASE("class runs in RULE_INIT; table and session do not", "[class]") {
   TableOnFakeClock table;
+  // Named literally, the rule does not load; reached through a variable, the call fails when it runs.
+  for (const char* command : {"table", "session"}) {
+    auto config = config_with_rule(std::string("when RULE_INIT { ") + command + " lookup uie a }\n");
+    std::vector<ConfigError> errors = make_tcl_rule_engine_factory()->check(*config);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors[0].message, Catch::Contains(std::string("\"") + command + "\"") && Catch::Contains("RULE_INIT"));
+  }
   check_results({{"class lookup /api uri_map", "api_pool"},
-                 {"catch {table set a b} e; set e", "table: command is not valid in event RULE_INIT"},
-                 {"catch {session lookup uie a} e; set e", "session: command is not valid in event RULE_INIT"}},
+                 {"set c table; catch {$c set a b} e; set e", "table: command is not valid in event RULE_INIT"},
+                 {"set c session; catch {$c lookup uie a} e; set e", "session: command is not valid in event RULE_INIT"}},
                 Event::RuleInit);
 }
 
@@ -470,4 +477,14 @@ TEST_CASE("table and session errors", "[table]") {
       {"session lookup cookie k", "bad mode \"cookie\": must be uie, source_addr, dest_addr, ssl, hash, or sip"},
       {"session add uie k v never", "bad timeout \"never\": must be a non-negative integer or indefinite"},
   });
+}
+
+TEST_CASE("class and table inside F5 expressions, as rules write them", "[class]") {
+  TableOnFakeClock table;
+  CHECK(run("if { [class match /api/x starts_with uri_map] and not ([class match /x contains uri_map] == 0) } {\n"
+            "  log -noname local0. \"pool [class match -value /api/x starts_with uri_map]\"\n"
+            "}\n"
+            "if { [matchclass [IP::client_addr] equals nets] && [table incr hits] == 1 } { log -noname local0. first }\n"
+            "if { [class lookup /api uri_map] ends_with \"_pool\" } { log -noname local0. ok }\n") ==
+        std::vector<std::string>{"pool root", "first", "ok"});
 }
