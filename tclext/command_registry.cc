@@ -29,13 +29,15 @@ int CommandTrampoline(ClientData client_data, Tcl_Interp* interp, int objc, Tcl_
 
 }  // namespace
 
+std::vector<std::span<const CommandSpec>> all_command_tables() {
+  return {http_commands(),        ip_tcp_commands(),      lb_commands(),           log_commands(),
+          string_commands(),      codec_commands(),       uri_commands(),          ip_addr_commands(),
+          class_commands(),       table_commands(),       http_respond_commands(), connection_commands(),
+          http_cookie_commands(), http_info_commands(),   http_collect_commands(), hsl_commands()};
+}
+
 void CommandRegistry::register_all(Tcl_Interp* interp, FireContext* ctx) {
-  const std::span<const CommandSpec> tables[] = {http_commands(),   ip_tcp_commands(), lb_commands(),
-                                                 log_commands(),    string_commands(), codec_commands(),
-                                                 uri_commands(),    ip_addr_commands(), class_commands(),
-                                                 table_commands(),  http_respond_commands(),
-                                                 connection_commands(), http_cookie_commands(),
-                                                 http_info_commands(), http_collect_commands()};
+  const std::vector<std::span<const CommandSpec>> tables = all_command_tables();
   std::size_t total = 0;
   for (auto table : tables) total += table.size();
   // Reserve first: the interpreter keeps pointers into this vector.

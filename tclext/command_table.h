@@ -78,6 +78,9 @@ std::span<const CommandSpec> uri_commands();
 std::span<const CommandSpec> ip_addr_commands();
 std::span<const CommandSpec> class_commands();
 std::span<const CommandSpec> table_commands();
+std::span<const CommandSpec> hsl_commands();
+// Every table above: what the registry installs and the load-time command check knows.
+std::vector<std::span<const CommandSpec>> all_command_tables();
 
 // Owns the per-command client data; must outlive the interpreter's commands (delete the interpreter
 // first).
