@@ -42,7 +42,7 @@ struct TableName {
 enum class TableStatus {
   Ok,
   Missing,   // -mustexist (or replace) on a key that is not there: nothing changed
-  Full,      // a new entry would pass max_entries: nothing changed
+  Full,      // a new entry would pass max_entries even after a sweep of every shard: nothing changed
 };
 
 enum class TableSetMode {
@@ -65,7 +65,9 @@ class SessionTable {
   SessionTable(const SessionTable&) = delete;
   SessionTable& operator=(const SessionTable&) = delete;
 
-  // Limits and clock. set_clock is for tests: call it while no other thread uses the table.
+  // Limits and clock. The limit is checked per insert without a global lock, so threads inserting
+  // at the same moment into different shards may pass it by one entry each. set_clock is for tests:
+  // call it while no other thread uses the table (nullptr: the steady clock again).
   void set_max_entries(std::size_t max_entries) { max_entries_.store(max_entries, std::memory_order_relaxed); }
   std::size_t max_entries() const { return max_entries_.load(std::memory_order_relaxed); }
   void set_clock(Clock clock) { clock_.store(clock ? clock : &steady_clock_ms, std::memory_order_relaxed); }
