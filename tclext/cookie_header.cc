@@ -70,42 +70,12 @@ bool is_cookie_header(std::string_view header_name, Side side) {
 }
 
 std::optional<Cookie> cookie_in(std::string_view text, Side side, std::size_t ordinal) {
-  PieceScanner scan(text);
-  Piece p;
-  if (side == Side::Response) {
-    // One cookie per header: the first piece; every later piece is one of its attributes.
-    if (ordinal != 0 || !scan.next(p)) return std::nullopt;
-    Cookie c;
-    c.pair = p;
-    c.end = p.end;
-    while (scan.next(p)) c.end = p.end;
-    return c;
-  }
-  // Request: "$" pieces belong to the cookie before them, except "$Version", which sets the version
-  // of the cookies after it.
-  std::optional<Piece> version;
   std::optional<Cookie> found;
-  std::size_t count = 0;
-  while (scan.next(p)) {
-    const bool dollar = !p.name.empty() && p.name.front() == '$';
-    if (dollar && iequals(p.name, "$Version")) {
-      if (found) break;
-      version = p;
-      continue;
-    }
-    if (dollar) {
-      if (found) found->end = p.end;
-      continue;
-    }
-    if (found) break;
-    if (count++ == ordinal) {
-      found.emplace();
-      found->ordinal = ordinal;
-      found->pair = p;
-      found->end = p.end;
-      found->version = version;
-    }
-  }
+  for_each_cookie_in(text, side, [&](const Cookie& c) {
+    if (c.ordinal != ordinal) return false;
+    found = c;
+    return true;
+  });
   return found;
 }
 

@@ -49,6 +49,47 @@ struct Cookie {
 
 bool is_cookie_header(std::string_view header_name, Side side);
 
+// Calls visit(const Cookie&) for each cookie of one header value in order (header index 0) until it
+// returns true; one pass over the text. Returns whether visit stopped it.
+template <class Visit>
+bool for_each_cookie_in(std::string_view text, Side side, Visit&& visit) {
+  PieceScanner scan(text);
+  Piece p;
+  if (side == Side::Response) {
+    // One cookie per header: the first piece; every later piece is one of its attributes.
+    if (!scan.next(p)) return false;
+    Cookie c;
+    c.pair = p;
+    c.end = p.end;
+    while (scan.next(p)) c.end = p.end;
+    return visit(static_cast<const Cookie&>(c));
+  }
+  // Request: "$" pieces belong to the cookie before them, except "$Version", which sets the version
+  // of the cookies after it.
+  std::optional<Piece> version;
+  std::optional<Cookie> current;
+  std::size_t count = 0;
+  while (scan.next(p)) {
+    const bool dollar = !p.name.empty() && p.name.front() == '$';
+    if (dollar && !header_name_equals(p.name, "$Version")) {
+      if (current) current->end = p.end;
+      continue;
+    }
+    if (current && visit(static_cast<const Cookie&>(*current))) return true;
+    current.reset();
+    if (dollar) {
+      version = p;
+      continue;
+    }
+    current.emplace();
+    current->ordinal = count++;
+    current->pair = p;
+    current->end = p.end;
+    current->version = version;
+  }
+  return current && visit(static_cast<const Cookie&>(*current));
+}
+
 // Cookie number `ordinal` of one header value (a response header holds only number 0).
 std::optional<Cookie> cookie_in(std::string_view text, Side side, std::size_t ordinal);
 
@@ -58,12 +99,12 @@ bool for_each_cookie(const HeaderList& headers, Side side, Visit&& visit) {
   const auto& items = headers.items();
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (!is_cookie_header(items[i].name, side)) continue;
-    for (std::size_t ordinal = 0;; ++ordinal) {
-      std::optional<Cookie> c = cookie_in(items[i].value, side, ordinal);
-      if (!c) break;
-      c->header = i;
-      if (visit(*c)) return true;
-    }
+    const bool stopped = for_each_cookie_in(items[i].value, side, [&](const Cookie& c) {
+      Cookie located = c;
+      located.header = i;
+      return visit(static_cast<const Cookie&>(located));
+    });
+    if (stopped) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 // HTTP::cookie: read and edit the cookies of the request (Cookie headers, in HTTP_REQUEST and the
 // request events after it) and of the response (Set-Cookie / Set-Cookie2, in HTTP_RESPONSE and after),
-// with clouddocs.f5.com/api/irules/HTTP__cookie.html's subcommands. The syntax lives in
+// with clouddocs.f5.com/api/irules/HTTP__cookie.html's subcommands (encrypt/decrypt in irulesd's own
+// format: cookie_crypt.h). The syntax lives in
 // cookie_header.h; this file maps the subcommands onto it.
 #include <ctime>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "tclext/command_table.h"
+#include "tclext/cookie_crypt.h"
 #include "tclext/cookie_date.h"
 #include "tclext/cookie_header.h"
 #include "tclext/value_bytes.h"
@@ -520,9 +522,39 @@ int AttributeSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
   }
 }
 
-int CryptSub(const Jar&, Tcl_Interp* interp, int, Tcl_Obj* const objv[]) {
-  return command_error(interp, "HTTP::cookie " + std::string(arg_view(objv[1])) +
-                                   ": not supported by irulesd (BIG-IP's cookie encryption format is not documented)");
+// encrypt NAME PASSPHRASE ?128|192|256? / decrypt ...: the cookie's value, sealed or opened in
+// place (cookie_crypt.h: irulesd's own format); the result is the new value. A value that does not
+// open under the pass phrase (changed, or not sealed by irulesd) stays as it is and the result is
+// empty.
+int CryptSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc != 4 && objc != 5) return wrong_args(interp, objv, "name passphrase ?128|192|256?");
+  const bool encrypt = arg_view(objv[1]) == "encrypt";
+  int bits = 128;
+  if (objc == 5) {
+    const std::string_view length = arg_view(objv[4]);
+    if (length != "128" && length != "192" && length != "256") {
+      return command_error(interp, "HTTP::cookie " + std::string(arg_view(objv[1])) + ": bad key length \"" +
+                                       std::string(length) + "\": must be 128, 192 or 256");
+    }
+    bits = length == "128" ? 128 : length == "192" ? 192 : 256;
+  }
+  const std::string_view name = arg_view(objv[2]);
+  std::string scratch;
+  const std::string_view passphrase = value_bytes(objv[3], scratch);
+  Tcl_ResetResult(interp);
+  std::optional<Cookie> c = cookie::find_cookie(*jar.headers, jar.side, name);
+  if (!c) return TCL_OK;
+  std::optional<std::string> value;
+  if (encrypt) {
+    value = encrypt_cookie_value(c->pair.value, passphrase, bits);
+  } else {
+    value = decrypt_cookie_value(c->pair.value, passphrase, bits);
+    if (value && !text_ok(*value)) value.reset();
+  }
+  if (!value || (encrypt && value->empty())) return TCL_OK;   // a sealed value is never empty
+  commit(jar, *c, cookie::with_value(header_text(jar, *c), *c, *value));
+  set_string(interp, *value);
+  return TCL_OK;
 }
 
 using SubProc = int (*)(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);

@@ -448,16 +448,59 @@ TEST_CASE("HTTP::cookie rejects bad arguments with Tcl-style messages", "[http-c
           {"HTTP::cookie attribute a insert {a b}", "HTTP::cookie: invalid attribute name \"a b\""},
           {"HTTP::cookie attribute a insert x {1;y}",
            "HTTP::cookie: attribute x of cookie \"a\" contains CR, LF, NUL or \";\""},
-          {"HTTP::cookie encrypt a secret",
-           "HTTP::cookie encrypt: not supported by irulesd (BIG-IP's cookie encryption format is not documented)"},
-          {"HTTP::cookie decrypt a secret 256",
-           "HTTP::cookie decrypt: not supported by irulesd (BIG-IP's cookie encryption format is not documented)"},
+          {"HTTP::cookie encrypt a", "wrong # args: should be \"HTTP::cookie encrypt name passphrase ?128|192|256?\""},
+          {"HTTP::cookie decrypt a k 256 x", "wrong # args: should be \"HTTP::cookie decrypt name passphrase ?128|192|256?\""},
+          {"HTTP::cookie encrypt a k 512", "HTTP::cookie encrypt: bad key length \"512\": must be 128, 192 or 256"},
+          {"HTTP::cookie decrypt a k 64", "HTTP::cookie decrypt: bad key length \"64\": must be 128, 192 or 256"},
       });
   Msg accepted;
   accepted.event = Event::ClientAccepted;
   CHECK(error_of(accepted, "$cmd names", "set cmd HTTP::cookie") == "HTTP::cookie: command is not valid in event CLIENT_ACCEPTED");
   CHECK(error_of(cookie_request(), "HTTP::cookie names", "HTTP::respond 200 content x") ==
         "HTTP::cookie: illegal after HTTP::respond or HTTP::redirect in this request");
+}
+
+TEST_CASE("HTTP::cookie encrypt and decrypt seal a value that only the pass phrase opens", "[http-commands]") {
+  // Sealed in the response, opened in the next request: the way rules use the pair.
+  Msg response;
+  response.event = Event::HttpResponse;
+  response.response_headers = {{"Set-Cookie", "sid=s3cret; Path=/"}};
+  for (const char* bits : {"", " 128", " 192", " 256"}) {
+    INFO("bits:" << bits);
+    Fired sealed = fire(response, std::string("log -noname local0. [HTTP::cookie encrypt sid pass") + bits + "]");
+    REQUIRE(sealed.log.size() == 1);
+    const std::string value = sealed.log[0];
+    CHECK(value != "s3cret");
+    CHECK(value.size() == 4 * ((12 + 6 + 16 + 2) / 3));   // base64 of nonce, value and tag
+    CHECK(sealed.response_headers == std::vector<std::string>{"Set-Cookie: sid=" + value + "; Path=/"});
+    Msg next;
+    next.request_headers = {{"Cookie", "a=1; sid=" + value}};
+    Fired opened = fire(next, std::string("log -noname local0. <[HTTP::cookie decrypt sid pass") + bits + "]>");
+    CHECK(opened.log == std::vector<std::string>{"<s3cret>"});
+    CHECK(opened.request_headers == std::vector<std::string>{"Cookie: a=1; sid=s3cret"});
+    // The wrong pass phrase or key length, or a changed value: no value, the cookie as it was.
+    Fired wrong = fire(next, std::string("log -noname local0. <[HTTP::cookie decrypt sid other") + bits + "]>");
+    CHECK(wrong.log == std::vector<std::string>{"<>"});
+    CHECK(wrong.request_headers == std::vector<std::string>{"Cookie: a=1; sid=" + value});
+    std::string changed = value;
+    changed[20] = changed[20] == 'A' ? 'B' : 'A';
+    next.request_headers = {{"Cookie", "sid=" + changed}};
+    CHECK(fire(next, std::string("log -noname local0. <[HTTP::cookie decrypt sid pass") + bits + "]>").log ==
+          std::vector<std::string>{"<>"});
+  }
+  Fired other_length = fire(response, "HTTP::cookie encrypt sid pass 256\nlog -noname local0. [HTTP::cookie sid]");
+  REQUIRE(other_length.log.size() == 1);
+  Msg next;
+  next.request_headers = {{"Cookie", "sid=" + other_length.log[0]}};
+  CHECK(result(next, "HTTP::cookie decrypt sid pass 128") == "<>");
+  // Two seals of one value differ (a fresh nonce each time).
+  Fired twice = fire(response, "set a [HTTP::cookie encrypt sid k]\nHTTP::cookie value sid s3cret\n"
+                               "log -noname local0. [expr {$a eq [HTTP::cookie encrypt sid k]}]");
+  CHECK(twice.log == std::vector<std::string>{"0"});
+  Msg plain;
+  plain.request_headers = {{"Cookie", "sid=not-sealed"}};
+  CHECK(result(plain, "HTTP::cookie decrypt sid k") == "<>");
+  CHECK(result(plain, "HTTP::cookie encrypt missing k") == "<>");
 }
 
 // ---------------------------------------------------------------------------------------------
