@@ -50,7 +50,8 @@ std::string encrypt_cookie_value(std::string_view plain, std::string_view passph
   int out = 0;
   int final_out = 0;
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), cipher_for(bits), nullptr, key, nonce) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), body, &out, reinterpret_cast<const unsigned char*>(plain.data()), as_int(plain.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), body, &out, reinterpret_cast<const unsigned char*>(plain.data()),
+                        as_int(plain.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), body + out, &final_out) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, body + plain.size()) != 1) {
     return {};

@@ -33,7 +33,9 @@ RequestHead* current_request(FireContext& ctx, Tcl_Interp* interp) {
 }
 
 int check_header(Tcl_Interp* interp, std::string_view name, std::string_view value) {
-  if (!is_header_token(name)) return command_error(interp, "HTTP::header: invalid header name \"" + std::string(name) + "\"");
+  if (!is_header_token(name)) {
+    return command_error(interp, "HTTP::header: invalid header name \"" + std::string(name) + "\"");
+  }
   if (has_line_break(value)) {
     return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" contains CR, LF or NUL");
   }
@@ -82,7 +84,8 @@ bool sanitize_keeps(std::string_view name, Tcl_Obj* const listed[], int n) {
 
 // A value folded over several lines (obsolete line folding: a line break then a space or tab).
 bool has_lws(std::string_view value) {
-  for (std::size_t i = value.find_first_of("\r\n"); i != std::string_view::npos; i = value.find_first_of("\r\n", i + 1)) {
+  constexpr std::string_view kBreaks = "\r\n";
+  for (std::size_t i = value.find_first_of(kBreaks); i != std::string_view::npos; i = value.find_first_of(kBreaks, i + 1)) {
     if (i + 1 < value.size() && (value[i + 1] == ' ' || value[i + 1] == '\t')) return true;
   }
   return false;

@@ -235,6 +235,10 @@ int ExpiresSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv
   return set_attribute(jar, *c, attr, format_cookie_date(when));
 }
 
+int bad_version(Tcl_Interp* interp, std::string_view version) {
+  return command_error(interp, "HTTP::cookie version: bad version \"" + std::string(version) + "\": must be 0, 1 or 2");
+}
+
 // version: 0 (no version), 1 (Version=1 / $Version=1) or 2 (a Set-Cookie2 header).
 int VersionSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc != 3 && objc != 4) return wrong_args(interp, objv, "name ?version?");
@@ -256,7 +260,7 @@ int VersionSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv
   }
   const std::string_view wanted = arg_view(objv[3]);
   if (wanted != "0" && wanted != "1" && wanted != "2") {
-    return command_error(interp, "HTTP::cookie version: bad version \"" + std::string(wanted) + "\": must be 0, 1 or 2");
+    return bad_version(interp, wanted);
   }
   Tcl_ResetResult(interp);
   if (!c) return TCL_OK;
@@ -300,7 +304,8 @@ int CountSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]
 
 int ExistsSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc != 3) return wrong_args(interp, objv, "name");
-  Tcl_SetObjResult(interp, Tcl_NewBooleanObj(cookie::find_cookie(*jar.headers, jar.side, arg_view(objv[2])).has_value()));
+  const bool found = cookie::find_cookie(*jar.headers, jar.side, arg_view(objv[2])).has_value();
+  Tcl_SetObjResult(interp, Tcl_NewBooleanObj(found));
   return TCL_OK;
 }
 
@@ -372,7 +377,7 @@ int InsertSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[
   }
   std::string_view version = given[4] ? std::string_view(fields[4]) : std::string_view("0");
   if (version != "0" && version != "1" && version != "2") {
-    return command_error(interp, "HTTP::cookie version: bad version \"" + std::string(version) + "\": must be 0, 1 or 2");
+    return bad_version(interp, version);
   }
   Tcl_ResetResult(interp);
   std::string text;

@@ -32,8 +32,8 @@ int HttpQueryCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const 
   if (request == nullptr) return TCL_ERROR;
   const std::size_t mark = request->uri.find('?');
   if (objc == 1) {
-    Tcl_SetObjResult(interp, new_text_obj(mark == std::string::npos ? std::string_view()
-                                                                     : std::string_view(request->uri).substr(mark + 1)));
+    const std::string_view uri = request->uri;
+    Tcl_SetObjResult(interp, new_text_obj(mark == std::string::npos ? std::string_view() : uri.substr(mark + 1)));
     return TCL_OK;
   }
   if (arg_view(objv[1]) == "-normalized") {
@@ -55,7 +55,8 @@ int HttpIsKeepaliveCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* 
   if (ctx.tx->request == nullptr && ctx.tx->response == nullptr) {
     return command_error(interp, "no HTTP message in event " + std::string(event_name(ctx.event)));
   }
-  Tcl_SetObjResult(interp, Tcl_NewBooleanObj(exchange_keeps_alive(*ctx.tx, (event_bit(ctx.event) & kResponseEvents) != 0)));
+  const bool in_response = (event_bit(ctx.event) & kResponseEvents) != 0;
+  Tcl_SetObjResult(interp, Tcl_NewBooleanObj(exchange_keeps_alive(*ctx.tx, in_response)));
   return TCL_OK;
 }
 
