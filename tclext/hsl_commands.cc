@@ -36,19 +36,18 @@ int HslOpenCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
     Tcl_WrongNumArgs(interp, 1, objv, kOpenUsage);
     return TCL_ERROR;
   }
-  std::string_view proto;
+  Tcl_Obj* proto_obj = nullptr;
   Tcl_Obj* pool = nullptr;
   for (int i = 1; i < objc; i += 2) {
     const std::string_view option = arg_view(objv[i]);
-    if (option == "-proto" && proto.empty()) {
-      proto = arg_view(objv[i + 1]);
-    } else if (option == "-pool" && pool == nullptr) {
-      pool = objv[i + 1];
-    } else {
+    Tcl_Obj** slot = option == "-proto" ? &proto_obj : option == "-pool" ? &pool : nullptr;
+    if (slot == nullptr || *slot != nullptr) {   // unknown or repeated: each once, both needed
       Tcl_WrongNumArgs(interp, 1, objv, kOpenUsage);
       return TCL_ERROR;
     }
+    *slot = objv[i + 1];
   }
+  const std::string_view proto = arg_view(proto_obj);
   // Case-sensitive, as BIG-IP checks it.
   if (proto != "UDP" && proto != "TCP") {
     return command_error(interp, "HSL::open: bad protocol \"" + std::string(proto) + "\": must be UDP or TCP");
