@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "tclext/command_policy.h"
 #include "tclext/f5_dialect.h"
 #include "tclext/script_check.h"
 
@@ -45,6 +46,20 @@ class RuleLoader {
     for (std::size_t i = 0; i < out_->handlers.size(); ++i) {
       if (!explicit_priority_[i]) out_->handlers[i].priority = rule_priority_;
     }
+    // One event twice in a rule needs distinct priorities (BIG-IP refuses the rule otherwise).
+    for (std::size_t i = 0; i < out_->handlers.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        const Handler& a = out_->handlers[j];
+        const Handler& b = out_->handlers[i];
+        if (a.event == b.event && a.priority == b.priority) {
+          errors_->push_back(ConfigError{rule_.loc.file, b.when_line,
+                                         "rule " + rule_.name + ": event " + event_name(b.event) +
+                                             " is handled twice with priority " + std::to_string(b.priority) +
+                                             " (give each a distinct priority)"});
+          ok_ = false;
+        }
+      }
+    }
     return ok_;
   }
 
@@ -52,6 +67,7 @@ class RuleLoader {
   void top_level(const std::vector<Word>& w, const char* command_start) {
     std::string_view name = w[0].literal ? w[0].value() : std::string_view();
     if (name == "when") return when(w, command_start);
+    if (name == "proc") return proc(w, command_start);
     if (name == "priority" && w.size() == 2) {
       std::optional<int> priority = w[1].literal ? parse_priority(w[1].value()) : std::nullopt;
       if (!priority) return fail(w[1].start, bad_priority(std::string_view(w[1].start, w[1].size)));
@@ -88,26 +104,36 @@ class RuleLoader {
       }
     }
 
-    std::optional<std::string_view> body = script_text(w[n - 1]);
+    std::optional<std::string_view> body = braced_text(w[n - 1]);
     if (!body) return fail(w[n - 1].start, "the body of when must be a braced script");
-    if (auto error = check_script(interp_, body->data(), body->size())) {
+    const CommandCheck commands{&CommandPolicy::instance(), handler.event};
+    if (auto error = check_script(interp_, body->data(), body->size(), &commands)) {
       return fail(error->where, error->message);
     }
     handler.body.assign(*body);
     handler.line = line_of(body->data());
+    handler.when_line = line_of(command_start);
     out_->handlers.push_back(std::move(handler));
     explicit_priority_.push_back(has_priority);
   }
 
-  // The script of a body word as written. A braced word holding a backslash-newline (a line
-  // continuation, which the dialect's `{` lines turn into) is not "simple" for Tcl's parser, yet it
-  // is a braced script all the same; kept as written, the continuation still joins its lines.
-  static std::optional<std::string_view> script_text(const Word& word) {
-    if (word.literal) return word.value();
-    const std::string_view written(word.start, static_cast<std::size_t>(word.size));
-    if (written.size() < 2 || written.front() != '{' || written.back() != '}') return std::nullopt;
-    if (written.substr(0, 3) == "{*}") return std::nullopt;   // an expansion, not a braced word
-    return written.substr(1, written.size() - 2);
+  // proc NAME ARGS BODY at the top of a rule: a procedure its handlers (and other rules') `call`.
+  void proc(const std::vector<Word>& w, const char* command_start) {
+    if (w.size() != 4) return fail(command_start, "wrong # args: should be \"proc name args body\"");
+    if (!w[1].literal || w[1].value().empty() || w[1].value().find("::") != std::string_view::npos) {
+      return fail(w[1].start, "proc name must be a plain word");
+    }
+    std::optional<std::string_view> args = w[2].literal ? std::optional(w[2].value()) : braced_text(w[2]);
+    std::optional<std::string_view> body = braced_text(w[3]);
+    if (!args || !body) return fail(w[3].start, "the body of proc must be a braced script");
+    for (const Proc& other : out_->procs) {
+      if (other.name == w[1].value()) return fail(command_start, "proc " + other.name + " is defined twice");
+    }
+    const CommandCheck commands{&CommandPolicy::instance(), std::nullopt};   // a proc runs in any event
+    if (auto error = check_script(interp_, body->data(), body->size(), &commands)) {
+      return fail(error->where, error->message);
+    }
+    out_->procs.push_back(Proc{std::string(w[1].value()), std::string(*args), std::string(*body), line_of(body->data())});
   }
 
   int line_of(const char* where) const {

@@ -28,11 +28,21 @@ struct Handler {
   int priority = kDefaultPriority;
   std::string body;   // the Tcl script between the braces, translated from F5's dialect (same lines)
   int line = 0;       // line in rule.loc.file of the body's first byte
+  int when_line = 0;  // line of its `when`
+};
+
+// A top-level `proc NAME ARGS BODY`, reached from any rule's handlers through `call`.
+struct Proc {
+  std::string name;
+  std::string args;   // the argument list, as written
+  std::string body;   // the body, byte-exact (after the dialect translation)
+  int line = 0;       // line in rule.loc.file of the body's first byte
 };
 
 struct LoadedRule {
   std::string name;   // canonical rule name
   std::vector<Handler> handlers;   // in the order written
+  std::vector<Proc> procs;
 };
 
 // Loads rule into *out. Problems are appended to *errors as ConfigError{rule.loc.file, LINE,

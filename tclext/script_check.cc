@@ -3,6 +3,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tclext/command_policy.h"
+
 namespace irulesd::tclext {
 namespace {
 
@@ -14,7 +16,7 @@ const char* skip_escape(const char* p, const char* end) { return end - p > 2 ? p
 
 class Checker {
  public:
-  explicit Checker(Tcl_Interp* interp) : interp_(interp) {}
+  Checker(Tcl_Interp* interp, const CommandCheck* commands) : interp_(interp), commands_(commands) {}
 
   std::optional<ScriptError> script(const char* text, std::size_t length, int depth) {
     std::optional<ScriptError> error;
@@ -47,12 +49,13 @@ class Checker {
   }
 
   std::optional<ScriptError> body(const Word& w, int depth) {
-    if (!w.braced()) return std::nullopt;   // other forms were parsed with the command itself
-    return script(w.text, static_cast<std::size_t>(w.text_size), depth + 1);
+    std::optional<std::string_view> text = braced_text(w);
+    if (!text) return std::nullopt;   // other forms were parsed with the command itself
+    return script(text->data(), text->size(), depth + 1);
   }
 
-  // Expressions may use F5's operators (contains, starts_with...), which Tcl's expression parser
-  // rejects: check only what can be unbalanced — nested commands, quotes and braces.
+  // Expressions were translated from F5's dialect before the check; what is checked here is what can
+  // be unbalanced — nested commands, quotes and braces — and the commands inside them.
   std::optional<ScriptError> expression(const Word& w, int depth) {
     if (!w.braced()) return std::nullopt;
     return scan_substitutions(w.text, w.text + w.text_size, depth);
@@ -137,9 +140,17 @@ class Checker {
   std::optional<ScriptError> command(const std::vector<Word>& w, int depth) {
     if (!w[0].literal) return std::nullopt;
     std::string_view name = w[0].value();
+    if (commands_ != nullptr && commands_->policy != nullptr) {
+      std::string refusal = commands_->policy->check(name, commands_->event);
+      if (!refusal.empty()) return ScriptError{w[0].start, std::move(refusal)};
+    }
     if (name.substr(0, 2) == "::") name.remove_prefix(2);
     const std::size_t n = w.size();
     auto is = [&](std::size_t i, std::string_view s) { return i < n && w[i].literal && w[i].value() == s; };
+
+    // iRule commands that run a script: clientside/serverside {…}, after MS ?-periodic? {…}.
+    if ((name == "clientside" || name == "serverside") && n == 2) return body(w[1], depth);
+    if (name == "after" && n >= 3) return body(w[n - 1], depth);
 
     if (name == "if") {
       std::size_t i = 1;
@@ -232,6 +243,7 @@ class Checker {
   }
 
   Tcl_Interp* interp_;
+  const CommandCheck* commands_;
 };
 
 }  // namespace
@@ -253,8 +265,17 @@ std::vector<Word> words_of(const Tcl_Parse& parse) {
   return words;
 }
 
-std::optional<ScriptError> check_script(Tcl_Interp* interp, const char* script, std::size_t length) {
-  return Checker(interp).script(script, length, 0);
+std::optional<ScriptError> check_script(Tcl_Interp* interp, const char* script, std::size_t length,
+                                        const CommandCheck* commands) {
+  return Checker(interp, commands).script(script, length, 0);
+}
+
+std::optional<std::string_view> braced_text(const Word& word) {
+  if (word.braced()) return word.value();
+  const std::string_view written(word.start, static_cast<std::size_t>(word.size));
+  if (written.size() < 2 || written.front() != '{' || written.back() != '}') return std::nullopt;
+  if (written.substr(0, 3) == "{*}") return std::nullopt;   // an expansion, not a braced word
+  return written.substr(1, written.size() - 2);
 }
 
 }  // namespace irulesd::tclext

@@ -13,6 +13,8 @@
 
 #include <tcl.h>
 
+#include "core/transaction.h"
+
 namespace irulesd::tclext {
 
 // One word of a command parsed by Tcl_ParseCommand; pointers into the parsed text.
@@ -44,12 +46,26 @@ const char* for_each_command(Tcl_Interp* interp, const char* p, const char* end,
   return nullptr;
 }
 
+class CommandPolicy;
+
+// What the check asks about every command it finds by a literal name.
+struct CommandCheck {
+  const CommandPolicy* policy = nullptr;
+  std::optional<Event> event;   // the handler's event; nullopt in a proc body (any event)
+};
+
 struct ScriptError {
   const char* where;     // the failing spot, a pointer into the checked text
   std::string message;   // Tcl's message, e.g. "missing close-bracket"
 };
 
-// Checks script[0, length). interp only carries Tcl's error messages (its result is reset).
-std::optional<ScriptError> check_script(Tcl_Interp* interp, const char* script, std::size_t length);
+// Checks script[0, length): syntax, and with `commands` every command named literally (unknown,
+// disabled, not valid in the event). interp only carries Tcl's error messages (its result is reset).
+std::optional<ScriptError> check_script(Tcl_Interp* interp, const char* script, std::size_t length,
+                                        const CommandCheck* commands = nullptr);
+
+// The script of a braced body word as written, also when it holds a backslash-newline (Tcl's parser
+// does not call such a word "simple"); nullopt for any other word.
+std::optional<std::string_view> braced_text(const Word& word);
 
 }  // namespace irulesd::tclext

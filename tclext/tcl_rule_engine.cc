@@ -15,8 +15,11 @@ namespace irulesd::tclext {
 namespace {
 
 constexpr const char* kConnNamespace = "::irulesd::conn";
-// `static::NAME` from a handler resolves here: shared by every connection.
+// `static::NAME` from a handler or a proc resolves here: shared by every connection of the worker.
 constexpr const char* kStaticNamespace = "::irulesd::conn::static";
+// A rule's procs live beside the handlers, as ::irulesd::conn::RULE@NAME, so that `static::` means
+// the same in both (Tcl creates a relative qualified variable only under the current namespace).
+constexpr const char* kProcPrefix = "::irulesd::conn::";
 
 void init_tcl_once() {
   static std::once_flag once;
@@ -134,6 +137,7 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
   commands_.register_all(interp_, &ctx_);
   Tcl_CreateObjCommand(interp_, "event", &TclRuleEngine::EventCmd, this, nullptr);
   Tcl_CreateObjCommand(interp_, "after", &TclRuleEngine::AfterCmd, this, nullptr);
+  Tcl_CreateObjCommand(interp_, "call", &TclRuleEngine::CallCmd, this, nullptr);
   ctx_.config = config_.get();
   arm_budget();
   Tcl_LimitTypeSet(interp_, TCL_LIMIT_TIME);
@@ -245,6 +249,7 @@ void TclRuleEngine::load_rules() {
       for (const ConfigError& error : errors) log_line(LogLevel::Err, "{} (rule not loaded)", error.str());
       continue;
     }
+    define_procs(rule, loaded.procs);
     auto& list = handlers_by_rule_[rule.name];
     for (Handler& h : loaded.handlers) {
       Tcl_Obj* body = Tcl_NewStringObj(h.body.data(), static_cast<int>(h.body.size()));
@@ -329,6 +334,7 @@ TclRuleScope* TclRuleEngine::current_scope() {
 }
 
 ConnVars* TclRuleEngine::current_conn_vars() {
+  if (proc_depth_ > 0) return nullptr;
   if (current_vars_ != nullptr || ctx_.tx == nullptr) return current_vars_;
   TclRuleScope* scope = current_scope();
   // Out of memory: the variable resolves in the shared namespace.
@@ -374,6 +380,57 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
   // The connection is reset: nothing of it stays in the interpreter.
   if (outcome == RuleOutcome::Reset) tx.rule_scope.reset();
   return outcome;
+}
+
+// Each proc becomes a Tcl proc in its rule's namespace: compiled on its first call, then reused.
+void TclRuleEngine::define_procs(const Rule& rule, const std::vector<Proc>& procs) {
+  for (const Proc& proc : procs) {
+    const std::string name = kProcPrefix + rule.name + "@" + proc.name;
+    Tcl_Obj* words[4] = {Tcl_NewStringObj("proc", -1), Tcl_NewStringObj(name.data(), static_cast<int>(name.size())),
+                         Tcl_NewStringObj(proc.args.data(), static_cast<int>(proc.args.size())),
+                         Tcl_NewStringObj(proc.body.data(), static_cast<int>(proc.body.size()))};
+    for (Tcl_Obj* word : words) Tcl_IncrRefCount(word);
+    if (Tcl_EvalObjv(interp_, 4, words, TCL_EVAL_GLOBAL) != TCL_OK) {
+      log_line(LogLevel::Err, "{}:{}: rule {}: proc {}: {}", rule.loc.file, proc.line, rule.name, proc.name,
+               Tcl_GetStringResult(interp_));
+    }
+    for (Tcl_Obj* word : words) Tcl_DecrRefCount(word);
+  }
+  Tcl_ResetResult(interp_);
+}
+
+// call NAME ?arg ...?: the proc NAME of the calling rule, or RULE::NAME of another rule (RULE with
+// or without its partition).
+int TclRuleEngine::CallCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  auto* self = static_cast<TclRuleEngine*>(data);
+  if (objc < 2) {
+    Tcl_WrongNumArgs(interp, 1, objv, "name ?arg ...?");
+    return TCL_ERROR;
+  }
+  const std::string_view written = arg_view(objv[1]);
+  std::string rule;
+  std::string_view name = written;
+  if (const std::size_t sep = written.rfind("::"); sep != std::string_view::npos) {
+    rule = canonical_name(std::string(written.substr(0, sep)));
+    name = written.substr(sep + 2);
+  } else if (self->ctx_.rule_name != nullptr) {
+    rule = *self->ctx_.rule_name;
+  }
+  const std::string qualified = kProcPrefix + rule + "@" + std::string(name);
+  Tcl_Command command = Tcl_FindCommand(interp, qualified.c_str(), nullptr, TCL_GLOBAL_ONLY);
+  if (command == nullptr) {
+    return command_error(interp, "call: no proc \"" + std::string(name) + "\" in rule " + rule);
+  }
+  std::vector<Tcl_Obj*> words(objv + 1, objv + objc);
+  Tcl_Obj* target = Tcl_NewStringObj(qualified.data(), static_cast<int>(qualified.size()));
+  Tcl_IncrRefCount(target);
+  words[0] = target;
+  // Inside a proc, plain names are the proc's own locals, not the connection's variables.
+  ++self->proc_depth_;
+  const int code = Tcl_EvalObjv(interp, static_cast<int>(words.size()), words.data(), 0);
+  --self->proc_depth_;
+  Tcl_DecrRefCount(target);
+  return code;
 }
 
 int TclRuleEngine::AfterCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {

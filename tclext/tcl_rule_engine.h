@@ -15,6 +15,7 @@
 #include "core/rule_engine.h"
 #include "tclext/command_table.h"
 #include "tclext/conn_vars.h"
+#include "tclext/rule_loader.h"
 
 namespace irulesd::tclext {
 
@@ -60,6 +61,8 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   void run_rule_init();
   static int EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
   static int AfterCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
+  static int CallCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
+  void define_procs(const Rule& rule, const std::vector<Proc>& procs);
   Dispatch build_dispatch(const std::vector<std::string>& rules, const std::string& virtual_name) const;
   const Dispatch& dispatch_for(const VirtualServer& vs) const;
   void arm_budget();
@@ -77,6 +80,7 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   std::shared_ptr<int> alive_;         // expires with the engine; RuleScopes check it
   bool some_event_disabled_ = false;   // a rule said `event disable` on some connection
   uint64_t next_timer_id_ = 0;         // after: ids are unique per engine
+  int proc_depth_ = 0;                 // procs (call) running now: their names are their own locals
   uint64_t running_timer_ = 0;         // the timer whose script runs now, for after cancel -current
   std::vector<std::unique_ptr<CompiledHandler>> handlers_;
   std::unordered_map<std::string, std::vector<const CompiledHandler*>> handlers_by_rule_;

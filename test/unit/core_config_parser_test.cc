@@ -343,7 +343,8 @@ TEST_CASE("config: unknown object types", "[config]") {
   expect_error("ltm node a { address 1.1.1.1 }\nltm foo bar { }\n", 2, "unknown object type ltm foo");
   expect_error("\nsys x { }\n", 2, "unknown object type sys x");
   expect_error("ltm monitor http /Common/m { }\n", 1, "ltm monitor http /Common/m: object type is not supported yet");
-  expect_error("ltm data-group internal dg { type string }\n", 1, "ltm data-group internal dg: object type");
+  expect_error("ltm data-group external dg { type string }\n", 1,
+               "ltm data-group external /Common/dg: external data groups are not supported");
   expect_error("ltm profile fastl4 t { }\n", 1, "ltm profile http and tcp only");
   expect_error("ltm node { address 1.1.1.1 }\n", 1, "missing object name");
   expect_error("ltm node a\n", 1, "missing { } body");

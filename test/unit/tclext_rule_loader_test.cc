@@ -219,3 +219,59 @@ TEST_CASE("rules in F5's dialect load translated, errors on their real lines", "
     CHECK(bad.errors[0].message == std::string("rule /Common/r: ") + c.message);
   }
 }
+
+TEST_CASE("commands are checked when the rule loads: unknown, disabled, unsupported, wrong event", "[tclext]") {
+  struct Case {
+    const char* text;
+    int line;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"when HTTP_RESPONSE {\n  log local0. [HTTP::uri]\n}\n", 41,
+       "rule /Common/r: command \"HTTP::uri\" is not valid in event HTTP_RESPONSE"},
+      {"when RULE_INIT { set a [IP::client_addr] }\n", 40,
+       "rule /Common/r: command \"IP::client_addr\" is not valid in event RULE_INIT"},
+      {"when CLIENT_ACCEPTED {\n if {1} {\n  HTTP::header insert X 1\n }\n}\n", 42,
+       "rule /Common/r: command \"HTTP::header\" is not valid in event CLIENT_ACCEPTED"},
+      {"when HTTP_REQUEST { exec ls }\n", 40, "rule /Common/r: command \"exec\" is disabled in iRules"},
+      {"when HTTP_REQUEST { catch { namespace eval x {} } }\n", 40,
+       "rule /Common/r: command \"namespace\" is disabled in iRules"},
+      {"when HTTP_REQUEST { set f [::open /etc/passwd] }\n", 40, "rule /Common/r: command \"open\" is disabled in iRules"},
+      {"when HTTP_REQUEST { SSL::cipher name }\n", 40, "rule /Common/r: command \"SSL::cipher\" is not supported by irulesd"},
+      {"when HTTP_REQUEST { ACCESS::session data get x }\n", 40,
+       "rule /Common/r: command \"ACCESS::session\" is not supported by irulesd"},
+      {"when HTTP_REQUEST { whereis [IP::client_addr] }\n", 40, "rule /Common/r: command \"whereis\" is not supported by irulesd"},
+      {"when HTTP_REQUEST { frobnicate 1 }\n", 40, "rule /Common/r: unknown command \"frobnicate\""},
+      {"when HTTP_REQUEST { after 10 { HTTP::status } }\n", 40,
+       "rule /Common/r: command \"HTTP::status\" is not valid in event HTTP_REQUEST"},
+      {"proc helper {} {\n  no_such_thing\n}\n", 41, "rule /Common/r: unknown command \"no_such_thing\""},
+      {"when HTTP_REQUEST { log local0. a }\nwhen HTTP_REQUEST { log local0. b }\n", 41,
+       "rule /Common/r: event HTTP_REQUEST is handled twice with priority 500 (give each a distinct priority)"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    Loaded r = load(c.text);
+    CHECK_FALSE(r.ok);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == c.line);
+    CHECK(r.errors[0].message == c.message);
+  }
+}
+
+TEST_CASE("what a rule may use loads: Tcl, iRule commands in their events, procs in any event", "[tclext]") {
+  Loaded r = load(
+      "proc classify {uri} {\n"
+      "  if { $uri starts_with \"/api\" } { return api }\n"
+      "  return [string tolower [lindex [split $uri /] 1]]\n"
+      "}\n"
+      "when HTTP_REQUEST priority 100 { set kind [call classify [HTTP::uri]] }\n"
+      "when HTTP_REQUEST priority 200 { pool web_pool }\n"
+      "when HTTP_RESPONSE { HTTP::header insert X-Kind $kind\n clientside { log local0. [IP::remote_addr] } }\n"
+      "when CLIENT_ACCEPTED { set id [after 100 -periodic { log local0. tick }]\n event disable all }\n");
+  INFO((r.errors.empty() ? std::string() : r.errors[0].str()));
+  CHECK(r.ok);
+  REQUIRE(r.rule.procs.size() == 1);
+  CHECK(r.rule.procs[0].name == "classify");
+  CHECK(r.rule.procs[0].args == "uri");
+  CHECK(r.rule.procs[0].line == 40);
+}
