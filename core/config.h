@@ -127,6 +127,9 @@ struct DataGroup {
 
 struct Config {
   std::string file;       // the config file path
+  // False for rules checked on their own (--check --rules-dir without a config): names of pools and
+  // other objects in rules cannot be checked then.
+  bool objects_known = true;
   std::string rules_dir;  // folder rules are loaded from
   std::vector<SelfIp> self_ips;
   std::vector<Node> nodes;

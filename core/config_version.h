@@ -33,4 +33,10 @@ struct ConfigVersion {
 
 std::string listen_key(const VirtualServer& vs);   // "ADDR:PORT"
 
+// A version of a checked config, without its listening sockets: which virtual listens where, the
+// pools' rotations, the SNAT automap source. Null, with `errors` filled, when two virtuals share a
+// destination or automap has no self IP.
+std::shared_ptr<ConfigVersion> make_config_version(std::shared_ptr<const Config> config, uint64_t generation,
+                                                   std::vector<ConfigError>& errors);
+
 }  // namespace irulesd

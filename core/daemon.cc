@@ -87,29 +87,8 @@ std::shared_ptr<const ConfigVersion> Daemon::load_version(std::vector<ConfigErro
   errors = factory_.check(*loaded.config);
   if (!errors.empty()) return nullptr;
 
-  auto version = std::make_shared<ConfigVersion>();
-  version->generation = ++generation_;
-  version->config = loaded.config;
-  const Config& config = *loaded.config;
-  for (const VirtualServer& vs : config.virtuals) {
-    std::string key = listen_key(vs);
-    auto [it, inserted] = version->virtual_by_listen_key.emplace(key, &vs);
-    if (!inserted) {
-      errors.push_back({vs.loc.file, vs.loc.line,
-                        "virtual " + vs.name + ": destination " + key + " is already used by " + it->second->name});
-    }
-  }
-  for (const Pool& pool : config.pools) version->rr_positions.try_emplace(pool.name, 0u);
-  if (const SelfIp* self = config.automap_self_ip()) {
-    version->has_snat_source = make_ipv4(self->address, 0, version->snat_source);
-  }
-  for (const VirtualServer& vs : config.virtuals) {
-    if (vs.snat == SnatType::Automap && !version->has_snat_source) {
-      errors.push_back({vs.loc.file, vs.loc.line,
-                        "virtual " + vs.name + ": source-address-translation automap needs a net self address"});
-    }
-  }
-  if (!errors.empty()) return nullptr;
+  std::shared_ptr<ConfigVersion> version = make_config_version(loaded.config, ++generation_, errors);
+  if (!version) return nullptr;
 
   // Open sockets only for addresses not yet listened on; on any failure close what this attempt opened.
   for (const auto& [key, vs] : version->virtual_by_listen_key) {

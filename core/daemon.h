@@ -2,6 +2,7 @@
 // SIGTERM (drain and exit 0) and SIGINT (stop now) on the main thread's loop.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <set>
 #include <string>
@@ -23,6 +24,9 @@ struct DaemonOptions {
 
 // --check: parse the config and compile every rule; errors to stderr as FILE:LINE: message.
 int run_check(const DaemonOptions& options, RuleEngineFactory& factory);
+// --check --rules-dir DIR without --config: each DIR/*.tcl on its own; one line per rule ("loaded
+// NAME" or its first error as FILE:LINE: message) and a summary; exit status 1 if any failed.
+int run_rules_check(const std::string& rules_dir, RuleEngineFactory& factory, std::ostream& out);
 // Runs until SIGTERM/SIGINT. Returns the process exit code.
 int run_daemon(const DaemonOptions& options, RuleEngineFactory& factory);
 

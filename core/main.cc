@@ -17,6 +17,7 @@ namespace {
 void usage(std::ostream& out) {
   out << "usage: irulesd --config FILE [--rules-dir DIR] [--workers N] [--log FILE] [--drain-timeout SECONDS]"
          " [--check]\n"
+         "       irulesd --check --rules-dir DIR   (every DIR/*.tcl on its own: loaded, or its first error)\n"
          "  --config FILE        bigip.conf subset (ltm virtual/pool/node/rule/profile http, net self)\n"
          "  --rules-dir DIR      where rules named by virtuals are read from as NAME.tcl\n"
          "                       (default: irules/ beside the config file)\n"
@@ -54,6 +55,11 @@ int main(int argc, char** argv) {
       case 'h': usage(std::cout); return 0;
       default: usage(std::cerr); return 2;
     }
+  }
+  if (check && options.config_path.empty() && !options.rules_dir.empty() && optind == argc) {
+    // A folder of rules on its own, as an administrator checks a collection before moving it.
+    std::unique_ptr<irulesd::RuleEngineFactory> factory = irulesd::make_tcl_rule_engine_factory(rule_options);
+    return irulesd::run_rules_check(options.rules_dir, *factory, std::cout);
   }
   if (options.config_path.empty() || optind < argc || options.workers < 1 || options.workers > 256 ||
       options.drain_timeout_s < 0 || rule_options.time_budget_ms < 1) {

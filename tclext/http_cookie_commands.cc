@@ -549,14 +549,10 @@ int CryptSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]
   Tcl_ResetResult(interp);
   std::optional<Cookie> c = cookie::find_cookie(*jar.headers, jar.side, name);
   if (!c) return TCL_OK;
-  std::optional<std::string> value;
-  if (encrypt) {
-    value = encrypt_cookie_value(c->pair.value, passphrase, bits);
-  } else {
-    value = decrypt_cookie_value(c->pair.value, passphrase, bits);
-    if (value && !text_ok(*value)) value.reset();
-  }
+  const std::optional<std::string> value = encrypt ? encrypt_cookie_value(c->pair.value, passphrase, bits)
+                                                   : decrypt_cookie_value(c->pair.value, passphrase, bits);
   if (!value || (encrypt && value->empty())) return TCL_OK;   // a sealed value is never empty
+  if (!encrypt && !text_ok(*value)) return TCL_OK;
   commit(jar, *c, cookie::with_value(header_text(jar, *c), *c, *value));
   set_string(interp, *value);
   return TCL_OK;

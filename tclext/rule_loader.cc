@@ -28,8 +28,14 @@ std::string bad_priority(std::string_view text) {
 // as written, so every line found in it is a line of the file.
 class RuleLoader {
  public:
-  RuleLoader(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors)
-      : interp_(interp), rule_(rule), text_(translate_f5_dialect(rule.text)), out_(out), errors_(errors) {}
+  RuleLoader(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors,
+             const Config* config)
+      : interp_(interp),
+        rule_(rule),
+        text_(translate_f5_dialect(rule.text)),
+        out_(out),
+        errors_(errors),
+        config_(config) {}
 
   bool load() {
     out_->name = rule_.name;
@@ -106,7 +112,7 @@ class RuleLoader {
 
     std::optional<std::string_view> body = braced_text(w[n - 1]);
     if (!body) return fail(w[n - 1].start, "the body of when must be a braced script");
-    const CommandCheck commands{&CommandPolicy::instance(), handler.event};
+    const CommandCheck commands{&CommandPolicy::instance(), handler.event, config_};
     if (auto error = check_script(interp_, body->data(), body->size(), &commands)) {
       return fail(error->where, error->message);
     }
@@ -129,7 +135,7 @@ class RuleLoader {
     for (const Proc& other : out_->procs) {
       if (other.name == w[1].value()) return fail(command_start, "proc " + other.name + " is defined twice");
     }
-    const CommandCheck commands{&CommandPolicy::instance(), std::nullopt};   // a proc runs in any event
+    const CommandCheck commands{&CommandPolicy::instance(), std::nullopt, config_};   // a proc runs in any event
     if (auto error = check_script(interp_, body->data(), body->size(), &commands)) {
       return fail(error->where, error->message);
     }
@@ -152,6 +158,7 @@ class RuleLoader {
   const std::string text_;   // rule_.text in Tcl 8.6
   LoadedRule* out_;
   std::vector<ConfigError>* errors_;
+  const Config* config_;
   std::vector<bool> explicit_priority_;
   int rule_priority_ = kDefaultPriority;
   bool ok_ = true;
@@ -161,8 +168,9 @@ class RuleLoader {
 
 std::optional<Event> parse_event_name(std::string_view name) { return event_from_name(name); }
 
-bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors) {
-  return RuleLoader(interp, rule, out, errors).load();
+bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors,
+               const Config* config) {
+  return RuleLoader(interp, rule, out, errors, config).load();
 }
 
 }  // namespace irulesd::tclext

@@ -48,6 +48,8 @@ struct LoadedRule {
 // Loads rule into *out. Problems are appended to *errors as ConfigError{rule.loc.file, LINE,
 // "rule NAME: MESSAGE"}, LINE being the real line in the file; returns false when there was any.
 // interp only carries Tcl's parse messages.
-bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors);
+// With `config`, names a rule gives literally are checked against it too (`pool NAME`).
+bool load_rule(Tcl_Interp* interp, const Rule& rule, LoadedRule* out, std::vector<ConfigError>* errors,
+               const Config* config = nullptr);
 
 }  // namespace irulesd::tclext

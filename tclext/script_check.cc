@@ -144,6 +144,12 @@ class Checker {
       std::string refusal = commands_->policy->check(name, commands_->event);
       if (!refusal.empty()) return ScriptError{w[0].start, std::move(refusal)};
     }
+    if (commands_ != nullptr && commands_->config != nullptr && commands_->config->objects_known && name == "pool" &&
+        w.size() >= 2 && w[1].literal &&
+        commands_->config->find_pool(canonical_name(std::string(w[1].value()))) == nullptr) {
+      // A pool named literally must exist, as BIG-IP checks when the rule is saved.
+      return ScriptError{w[1].start, "no such pool: " + std::string(w[1].value())};
+    }
     if (name.substr(0, 2) == "::") name.remove_prefix(2);
     const std::size_t n = w.size();
     auto is = [&](std::size_t i, std::string_view s) { return i < n && w[i].literal && w[i].value() == s; };

@@ -13,6 +13,7 @@
 
 #include <tcl.h>
 
+#include "core/config.h"
 #include "core/transaction.h"
 
 namespace irulesd::tclext {
@@ -52,6 +53,7 @@ class CommandPolicy;
 struct CommandCheck {
   const CommandPolicy* policy = nullptr;
   std::optional<Event> event;   // the handler's event; nullopt in a proc body (any event)
+  const Config* config = nullptr;   // when set, `pool NAME` with a literal NAME must name a pool of it
 };
 
 struct ScriptError {

@@ -103,7 +103,7 @@ class TclRuleEngineFactory final : public RuleEngineFactory {
     std::vector<ConfigError> errors;
     for (const Rule& rule : config.rules) {
       LoadedRule loaded;
-      load_rule(interp, rule, &loaded, &errors);
+      load_rule(interp, rule, &loaded, &errors, &config);
     }
     Tcl_DeleteInterp(interp);
     return errors;
@@ -245,7 +245,7 @@ void TclRuleEngine::load_rules() {
   for (const Rule& rule : config_->rules) {
     LoadedRule loaded;
     std::vector<ConfigError> errors;
-    if (!load_rule(interp_, rule, &loaded, &errors)) {
+    if (!load_rule(interp_, rule, &loaded, &errors, config_.get())) {
       for (const ConfigError& error : errors) log_line(LogLevel::Err, "{} (rule not loaded)", error.str());
       continue;
     }

@@ -97,6 +97,32 @@ class Check(harness.IrulesdTestCase):
         self.assertEqual(status, 0)
         self.assertFalse(harness.port_accepts("127.0.8.10", 8080))
 
+    def test_a_folder_of_rules_on_its_own(self):
+        # What an administrator runs over a collection: one line per rule, the first error with its line.
+        rules = os.path.join(self.tmp, "collection")
+        os.makedirs(rules)
+        files = {
+            "dialect.tcl": 'when HTTP_REQUEST {\n  if { [HTTP::uri] starts_with "/a" }{ pool p }\n}\n',
+            "wrong_event.tcl": "when HTTP_RESPONSE {\n  log local0. [HTTP::uri]\n}\n",
+            "disabled.tcl": "when CLIENT_ACCEPTED {\n\n  exec ls\n}\n",
+            "allow-ws.tcl": open(os.path.join(harness.RULES_DIR, "allow-ws.tcl")).read(),
+        }
+        for name, text in files.items():
+            with open(os.path.join(rules, name), "w") as f:
+                f.write(text)
+        done = harness.subprocess.run([harness.find_irulesd(), "--check", "--rules-dir", rules],
+                                      stdout=harness.subprocess.PIPE, stderr=harness.subprocess.STDOUT, timeout=30)
+        output = done.stdout.decode()
+        self.assertEqual(done.returncode, 1, output)
+        self.assertEqual(output.splitlines(), [
+            f"loaded /Common/allow-ws ({rules}/allow-ws.tcl)",
+            f"loaded /Common/dialect ({rules}/dialect.tcl)",
+            f"error  {rules}/disabled.tcl:3: rule /Common/disabled: command \"exec\" is disabled in iRules",
+            f"error  {rules}/wrong_event.tcl:2: rule /Common/wrong_event: command \"HTTP::uri\" is not valid "
+            "in event HTTP_RESPONSE",
+            f"irulesd: 4 rules in {rules}, 2 loaded, 2 with errors",
+        ])
+
 
 if __name__ == "__main__":
     harness.main()

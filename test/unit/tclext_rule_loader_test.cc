@@ -275,3 +275,29 @@ TEST_CASE("what a rule may use loads: Tcl, iRule commands in their events, procs
   CHECK(r.rule.procs[0].args == "uri");
   CHECK(r.rule.procs[0].line == 40);
 }
+
+TEST_CASE("a pool named literally must exist in the config", "[tclext]") {
+  Tcl_FindExecutable(nullptr);
+  Config config;
+  Pool pool;
+  pool.name = "/Common/web_pool";
+  config.pools.push_back(pool);
+  Tcl_Interp* interp = Tcl_CreateInterp();
+  for (const char* text : {"when HTTP_REQUEST { pool web_pool }\n", "when HTTP_REQUEST { pool /Common/web_pool }\n",
+                           "when HTTP_REQUEST { set p nope; pool $p }\n"}) {
+    INFO(text);
+    LoadedRule loaded;
+    std::vector<ConfigError> errors;
+    CHECK(load_rule(interp, make_rule(text), &loaded, &errors, &config));
+  }
+  LoadedRule loaded;
+  std::vector<ConfigError> errors;
+  CHECK_FALSE(load_rule(interp, make_rule("when HTTP_REQUEST {\n  pool nope_pool\n}\n"), &loaded, &errors, &config));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].str() == "/etc/irulesd/bigip.conf:41: rule /Common/r: no such pool: nope_pool");
+  // Rules checked without a config (--check --rules-dir alone) cannot know the pools.
+  config.objects_known = false;
+  errors.clear();
+  CHECK(load_rule(interp, make_rule("when HTTP_REQUEST { pool nope_pool }\n"), &loaded, &errors, &config));
+  Tcl_DeleteInterp(interp);
+}

@@ -1,0 +1,35 @@
+#include "core/config_version.h"
+
+#include "core/net_util.h"
+
+namespace irulesd {
+
+std::shared_ptr<ConfigVersion> make_config_version(std::shared_ptr<const Config> config, uint64_t generation,
+                                                   std::vector<ConfigError>& errors) {
+  auto version = std::make_shared<ConfigVersion>();
+  version->generation = generation;
+  version->config = std::move(config);
+  const Config& cfg = *version->config;
+  for (const VirtualServer& vs : cfg.virtuals) {
+    std::string key = listen_key(vs);
+    auto [it, inserted] = version->virtual_by_listen_key.emplace(key, &vs);
+    if (!inserted) {
+      errors.push_back({vs.loc.file, vs.loc.line,
+                        "virtual " + vs.name + ": destination " + key + " is already used by " + it->second->name});
+    }
+  }
+  for (const Pool& pool : cfg.pools) version->rr_positions.try_emplace(pool.name, 0u);
+  if (const SelfIp* self = cfg.automap_self_ip()) {
+    version->has_snat_source = make_ipv4(self->address, 0, version->snat_source);
+  }
+  for (const VirtualServer& vs : cfg.virtuals) {
+    if (vs.snat == SnatType::Automap && !version->has_snat_source) {
+      errors.push_back({vs.loc.file, vs.loc.line,
+                        "virtual " + vs.name + ": source-address-translation automap needs a net self address"});
+    }
+  }
+  if (!errors.empty()) return nullptr;
+  return version;
+}
+
+}  // namespace irulesd
