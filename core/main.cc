@@ -12,6 +12,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/rule_engine.h"
+#include "core/session_table.h"
 
 namespace {
 void usage(std::ostream& out) {
@@ -26,6 +27,7 @@ void usage(std::ostream& out) {
          "  --drain-timeout S    SIGTERM: seconds open connections may take to finish (default 30)\n"
          "  --rule-time-budget MS  wall-clock budget of one event's rules before a runaway rule is\n"
          "                       stopped and its connection reset (default 200)\n"
+         "  --table-max-entries N  entries the session table (table, session) may hold (default 1000000)\n"
          "  --check              parse the config, compile every rule, print errors, exit 0/1\n"
          "signals: SIGHUP reloads config and rules; SIGTERM drains and exits 0; SIGINT stops now\n";
 }
@@ -41,9 +43,11 @@ int main(int argc, char** argv) {
       {"workers", required_argument, nullptr, 'w'}, {"log", required_argument, nullptr, 'l'},
       {"drain-timeout", required_argument, nullptr, 'd'}, {"check", no_argument, nullptr, 'k'},
       {"rule-time-budget", required_argument, nullptr, 'b'},
+      {"table-max-entries", required_argument, nullptr, 't'},
       {"help", no_argument, nullptr, 'h'},          {nullptr, 0, nullptr, 0}};
   int opt;
-  while ((opt = getopt_long(argc, argv, "c:r:w:l:d:b:kh", long_options, nullptr)) != -1) {
+  long long table_max_entries = 1000000;
+  while ((opt = getopt_long(argc, argv, "c:r:w:l:d:b:t:kh", long_options, nullptr)) != -1) {
     switch (opt) {
       case 'c': options.config_path = optarg; break;
       case 'r': options.rules_dir = optarg; break;
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
       case 'd': options.drain_timeout_s = std::atof(optarg); break;
       case 'k': check = true; break;
       case 'b': rule_options.time_budget_ms = std::atoi(optarg); break;
+      case 't': table_max_entries = std::atoll(optarg); break;
       case 'h': usage(std::cout); return 0;
       default: usage(std::cerr); return 2;
     }
@@ -62,7 +67,7 @@ int main(int argc, char** argv) {
     return irulesd::run_rules_check(options.rules_dir, *factory, std::cout);
   }
   if (options.config_path.empty() || optind < argc || options.workers < 1 || options.workers > 256 ||
-      options.drain_timeout_s < 0 || rule_options.time_budget_ms < 1) {
+      options.drain_timeout_s < 0 || rule_options.time_budget_ms < 1 || table_max_entries < 1) {
     usage(std::cerr);
     return 2;
   }
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
     std::cerr << "irulesd: cannot open log file " << options.log_path << ": " << std::strerror(errno) << "\n";
     return 1;
   }
+  irulesd::SessionTable::global().set_max_entries(static_cast<std::size_t>(table_max_entries));
   std::unique_ptr<irulesd::RuleEngineFactory> factory = irulesd::make_tcl_rule_engine_factory(rule_options);
   if (check) return irulesd::run_check(options, *factory);
   return irulesd::run_daemon(options, *factory);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tclext/command_table.h"
+#include "tclext/value_bytes.h"
 
 namespace irulesd::tclext {
 namespace {
@@ -61,10 +62,9 @@ int HttpRespondCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
     } else if ((word == "content" || word == "-version") && i + 1 < objc) {
       const std::string_view value = arg_view(objv[++i]);
       if (word == "content") {
-        // Content is bytes: a byte array (binary from b64decode, say) is sent as is.
-        int length = 0;
-        const unsigned char* bytes = Tcl_GetByteArrayFromObj(objv[i], &length);
-        response->body.assign(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(length));
+        // Content is bytes: a byte array (binary from b64decode, say) as is, text as its UTF-8.
+        std::string scratch;
+        response->body.assign(value_bytes(objv[i], scratch));
       } else if (value == "1.0") {
         response->version_minor = 0;
       } else if (value == "1.1") {
@@ -74,7 +74,10 @@ int HttpRespondCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
                                          "\": must be 1.0, 1.1 or auto");
       }
     } else if (i + 1 < objc) {
-      if (add_header(interp, "HTTP::respond", *response, word, arg_view(objv[i + 1])) != TCL_OK) return TCL_ERROR;
+      std::string scratch;
+      if (add_header(interp, "HTTP::respond", *response, word, value_bytes(objv[i + 1], scratch)) != TCL_OK) {
+        return TCL_ERROR;
+      }
       ++i;
     } else {
       Tcl_WrongNumArgs(interp, 1, objv, kRespondUsage);
@@ -97,7 +100,10 @@ int HttpRedirectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* con
   auto response = std::make_unique<LocalResponse>();
   response->status = 302;
   version_of_request(ctx, *response);
-  if (add_header(interp, "HTTP::redirect", *response, "Location", arg_view(objv[1])) != TCL_OK) return TCL_ERROR;
+  std::string scratch;
+  if (add_header(interp, "HTTP::redirect", *response, "Location", value_bytes(objv[1], scratch)) != TCL_OK) {
+    return TCL_ERROR;
+  }
   ctx.tx->local_response = std::move(response);
   ctx.tx->has_responded = true;
   Tcl_ResetResult(interp);

@@ -10,6 +10,27 @@
 namespace irulesd::tclext {
 namespace {
 
+// BIG-IP events of modules and profiles irulesd does not have: a rule using one is refused with a
+// message that says so, not as a typo.
+bool is_f5_event(std::string_view name) {
+  static constexpr std::string_view kPrefixes[] = {
+      "CLIENTSSL_", "SERVERSSL_", "ACCESS_", "ACCESS2_", "ASM_", "DNS_", "SIP_", "RTSP_", "STREAM_", "CACHE_",
+      "AUTH_", "NAME_", "PERSIST_", "FIX_", "MQTT_", "DIAMETER_", "RADIUS_", "GENERICMESSAGE_", "MR_", "PCP_",
+      "PEM_", "SSO_", "WS_", "HTML_", "XML_", "ADAPT_", "ICAP_", "SOCKS_", "IVS_", "QOE_", "CLASSIFICATION_",
+      "BOTDEFENSE_", "ANTIFRAUD_", "PING_", "FLOW_", "SCTP_", "IIOP_", "ECA_", "REWRITE_", "ILX_", "AVR_"};
+  static constexpr std::string_view kNames[] = {"HTTP_CLASS_FAILED", "HTTP_CLASS_SELECTED", "HTTP_PROXY_REQUEST",
+                                                "HTTP_PROXY_CONNECT", "HTTP_REJECT", "HTTP_RESPONSE_CONTINUE",
+                                                "USER_REQUEST", "USER_RESPONSE", "LB_QUEUED", "CLIENTSSL_DATA",
+                                                "SERVER_INIT", "CLIENT_RESUMED"};
+  for (std::string_view prefix : kPrefixes) {
+    if (name.substr(0, prefix.size()) == prefix) return true;
+  }
+  for (std::string_view known : kNames) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
 constexpr const char* kWhenUsage = "wrong # args: should be \"when EVENT ?priority N? BODY\"";
 
 std::optional<int> parse_priority(std::string_view text) {
@@ -74,6 +95,11 @@ class RuleLoader {
     std::string_view name = w[0].literal ? w[0].value() : std::string_view();
     if (name == "when") return when(w, command_start);
     if (name == "proc") return proc(w, command_start);
+    // `timing on|off` for the whole rule: statistics are not collected; accepted so rules load unchanged.
+    if (name == "timing" && w.size() == 2 && w[1].literal &&
+        (w[1].value() == "on" || w[1].value() == "off" || w[1].value() == "enable" || w[1].value() == "disable")) {
+      return;
+    }
     if (name == "priority" && w.size() == 2) {
       std::optional<int> priority = w[1].literal ? parse_priority(w[1].value()) : std::nullopt;
       if (!priority) return fail(w[1].start, bad_priority(std::string_view(w[1].start, w[1].size)));
@@ -90,7 +116,12 @@ class RuleLoader {
     if (n < 3 || n % 2 == 0) return fail(command_start, kWhenUsage);
     if (!w[1].literal) return fail(w[1].start, "event name must be a literal");
     std::optional<Event> event = parse_event_name(w[1].value());
-    if (!event) return fail(w[1].start, "unknown event " + std::string(w[1].value()));
+    if (!event) {
+      if (is_f5_event(w[1].value())) {
+        return fail(w[1].start, "event " + std::string(w[1].value()) + " is not supported by irulesd");
+      }
+      return fail(w[1].start, "unknown event " + std::string(w[1].value()));
+    }
 
     Handler handler;
     handler.event = *event;

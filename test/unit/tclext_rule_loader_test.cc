@@ -301,3 +301,14 @@ TEST_CASE("a pool named literally must exist in the config", "[tclext]") {
   CHECK(load_rule(interp, make_rule("when HTTP_REQUEST { pool nope_pool }\n"), &loaded, &errors, &config));
   Tcl_DeleteInterp(interp);
 }
+
+TEST_CASE("events of modules irulesd lacks are named as unsupported; top-level timing is accepted", "[tclext]") {
+  Loaded ssl = load("when CLIENTSSL_HANDSHAKE { log local0. hi }\n");
+  REQUIRE(ssl.errors.size() == 1);
+  CHECK(ssl.errors[0].message == "rule /Common/r: event CLIENTSSL_HANDSHAKE is not supported by irulesd");
+  Loaded typo = load("when HTTP_REQEST { log local0. hi }\n");
+  REQUIRE(typo.errors.size() == 1);
+  CHECK(typo.errors[0].message == "rule /Common/r: unknown event HTTP_REQEST");
+  Loaded timing = load("timing on\nwhen HTTP_REQUEST timing off { log local0. hi }\n");
+  CHECK(timing.ok);
+}
