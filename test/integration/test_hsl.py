@@ -110,6 +110,9 @@ class Hsl(harness.IrulesdTestCase):
         # One connection per member for the whole worker, however many client connections opened it.
         self.assertEqual([len(c.connections()) for c in tcp], [1, 1])
         self.assertNotIn("HSL::send returned", self.log_text()[offset:])
+        # SIGTERM: the worker closes its HSL sockets with the rest, so its loop ends and irulesd exits 0.
+        self.assertEqual(self.irulesd.stop(), 0)
+        self.assertIn("irulesd stopped", self.log_text())
 
     def test_a_tcp_collector_that_starts_late_gets_every_line(self):
         udp = [Collector(self, f"udp{i}", host, UDP_PORT, "udp") for i, host in enumerate(COLLECTORS)]
