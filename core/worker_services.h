@@ -20,7 +20,8 @@ class WorkerServices {
   // Empty, with *error set, when the pool is unknown or has no members.
   virtual std::string hsl_open(const Config& config, const std::string& pool, bool tcp, std::string* error) = 0;
   // HSL::send: sends (UDP) or queues (TCP) data on a handle from hsl_open. False when the handle is
-  // unknown. Data a member cannot take is dropped and counted, never buffered without bound.
+  // unknown or the message was dropped: data a member cannot take is dropped and counted, never
+  // buffered without bound.
   virtual bool hsl_send(const std::string& handle, std::string_view data) = 0;
   // The worker is stopping and its connections are gone: close every socket (the loop ends once
   // they are closed).
