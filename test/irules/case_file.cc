@@ -28,6 +28,7 @@ constexpr KindName kKinds[] = {
     {SectionKind::ExpectLog, "expect-log", false, false, true, true},
     {SectionKind::ExpectLoadError, "expect-load-error", false, false, false, true},
     {SectionKind::ExpectFailure, "expect-failure", false, false, false, true},
+    {SectionKind::Tcp, "tcp", false, false, false, true},
 };
 
 const KindName* find_kind(std::string_view name) {
@@ -158,8 +159,14 @@ class Parser {
         section.raw = true;
       } else if (w[i] == "new" && kind->kind == SectionKind::Client) {
         section.new_connection = true;
+      } else if (w[i] == "fin" && kind->kind == SectionKind::Client) {
+        section.fin = true;
       } else if (w[i] == "partial" && kind->may_be_partial) {
         section.partial = true;
+      } else if (w[i] == "banner" && kind->kind == SectionKind::Backend) {
+        section.banner = true;
+      } else if (w[i] == "close" && kind->kind == SectionKind::Backend) {
+        section.close_after = true;
       } else {
         return case_error(line_no, "section " + std::string(kind->name) + " does not take \"" + std::string(w[i]) + "\"");
       }
@@ -196,12 +203,25 @@ class Parser {
         case_error(s.line, std::string(info.name) + " is empty (write the message, or reset/closed/none)");
       }
     }
+    bool half_closed = false;   // the client's connection so far ended its sending with `fin`
+    for (const Section* s : current_.all(SectionKind::Client)) {
+      if (half_closed && !s->new_connection) {
+        case_error(s->line, "client: the connection was half-closed (fin) above; send on a new one (client new)");
+      }
+      half_closed = s->fin;
+    }
     std::vector<const Section*> backends = current_.all(SectionKind::Backend);
+    int banners = 0;
     for (const Section* b : backends) {
       if (b->is_word("none") && backends.size() > 1) {
         case_error(b->line, "backend none (nothing listens) must be the only backend section");
       }
+      if (b->banner && ++banners > 1) case_error(b->line, "more than one backend banner section");
+      if (b->is_word("none") && (b->banner || b->close_after)) {
+        case_error(b->line, "backend none (nothing listens) takes neither banner nor close");
+      }
     }
+    if (current_.tcp()) validate_tcp(backends);
     if (current_.first(SectionKind::ExpectLoadError)) {
       for (SectionKind k : {SectionKind::Client, SectionKind::Backend, SectionKind::ExpectClient,
                             SectionKind::ExpectBackend, SectionKind::ExpectLog}) {
@@ -209,6 +229,33 @@ class Parser {
           case_error(s->line, std::string(section_name(k)) +
                                   " cannot run: a case with expect-load-error stops when the configuration fails to load");
         }
+      }
+    }
+  }
+
+  // A tcp case compares bytes, framed by the length of what it expects: nothing is partial, and each
+  // backend answer needs the expect-backend section that frames the message it answers.
+  void validate_tcp(const std::vector<const Section*>& backends) {
+    const Section* tcp = current_.first(SectionKind::Tcp);
+    if (!tcp->lines.empty()) {
+      case_error(tcp->line + 1, "tcp takes no lines (it makes the case a plain TCP virtual)");
+    }
+    for (const Section& s : current_.sections) {
+      if (s.partial && (s.kind == SectionKind::ExpectClient || s.kind == SectionKind::ExpectBackend)) {
+        case_error(s.line, std::string(section_name(s.kind)) + " partial: a tcp case compares bytes exactly");
+      }
+    }
+    std::size_t framed = 0;
+    for (const Section* s : current_.all(SectionKind::ExpectBackend)) {
+      if (!s->is_word("none")) ++framed;
+    }
+    std::size_t answers = 0;
+    for (const Section* b : backends) {
+      if (b->banner || b->is_word("none")) continue;
+      if (++answers > framed) {
+        case_error(b->line, "backend answer #" + std::to_string(answers) + " has no expect-backend section #" +
+                                 std::to_string(answers) + " (in a tcp case, expect-backend #N frames the message "
+                                 "that backend answer #N answers)");
       }
     }
   }

@@ -13,13 +13,16 @@ enum class SectionKind {
   Rule,             // --- rule NAME        Tcl, written to irules/NAME.tcl and attached in order
   Config,           // --- config           bigip.conf text placed before the runner's own objects
   Virtual,          // --- virtual          property lines that replace the default virtual's
-  Client,           // --- client [new] [raw]   bytes the client sends (`new`: on a new connection)
-  Backend,          // --- backend [raw]    the backend's answer to its next request, or close/reset/none
+  Client,           // --- client [new] [raw] [fin]   bytes the client sends (`new`: on a new connection,
+                    //                          `fin`: then half-closes)
+  Backend,          // --- backend [raw] [banner] [close]   the backend's answer to its next request (or
+                    //                          close/reset/none); `banner`: sent on connect instead
   ExpectBackend,    // --- expect-backend [partial]   one request as the backend received it, or none
   ExpectClient,     // --- expect-client [partial]    one response as the client read it, or reset/closed
   ExpectLog,        // --- expect-log [partial]       log messages in order
   ExpectLoadError,  // --- expect-load-error          the FILE:LINE: messages --check would print
   ExpectFailure,    // --- expect-failure             lines the runner's own failure report must contain
+  Tcp,              // --- tcp                        a plain TCP virtual: bytes instead of HTTP messages
 };
 
 const char* section_name(SectionKind kind);
@@ -29,7 +32,10 @@ struct Section {
   std::string arg;                   // the rule name (rule sections)
   bool raw = false;                  // `raw`: no line ends added, escapes only
   bool new_connection = false;       // `new` (client): end the connection so far, open another
+  bool fin = false;                  // `fin` (client): half-close once the bytes are sent
   bool partial = false;              // `partial`: listed lines must (or, with `!`, must not) appear
+  bool banner = false;               // `banner` (backend): sent as each connection is accepted
+  bool close_after = false;          // `close` (backend): the backend closes once these bytes are sent
   int line = 0;                      // line of the `---` header in the file
   std::vector<std::string> lines;    // the content; trailing empty lines removed
 
@@ -50,6 +56,9 @@ struct Case {
   std::string where() const { return file + ":" + std::to_string(line); }
   std::vector<const Section*> all(SectionKind kind) const;
   const Section* first(SectionKind kind) const;   // nullptr when absent
+  // `--- tcp`: no http profile on the default virtual, and the client, backend and expect sections
+  // are bytes (always raw) framed by their length rather than HTTP messages.
+  bool tcp() const { return first(SectionKind::Tcp) != nullptr; }
 };
 
 struct CaseFile {

@@ -60,7 +60,7 @@ TEST_CASE("case files: every format error names its line", "[irules-format]") {
   CHECK(errors_of("=== case a\n=== case a\n") == std::vector<std::string>{"t.cases:2: duplicate case name \"a\""});
   CHECK(errors_of("=== case a\n--- clients\n") ==
         std::vector<std::string>{"t.cases:2: unknown section \"clients\" (known: rule, config, virtual, client, backend, "
-                                 "expect-backend, expect-client, expect-log, expect-load-error, expect-failure)"});
+                                 "expect-backend, expect-client, expect-log, expect-load-error, expect-failure, tcp)"});
   CHECK(errors_of("=== case a\n--- rule\n") ==
         std::vector<std::string>{"t.cases:2: --- rule needs a NAME of letters, digits, _ - ."});
   CHECK(errors_of("=== case a\n--- rule r\n--- rule r\n") == std::vector<std::string>{"t.cases:3: rule r is defined twice"});
@@ -79,6 +79,32 @@ TEST_CASE("case files: every format error names its line", "[irules-format]") {
         std::vector<std::string>{"t.cases:2: backend none (nothing listens) must be the only backend section"});
   CHECK(errors_of("=== case a\n--- expect-load-error\nx\n--- client\n") ==
         std::vector<std::string>{"t.cases:4: client cannot run: a case with expect-load-error stops when the configuration fails to load"});
+  CHECK(errors_of("=== case a\n--- client fin\nx\n--- client\ny\n--- client new fin\nz\n") ==
+        std::vector<std::string>{"t.cases:4: client: the connection was half-closed (fin) above; send on a new one (client new)"});
+  CHECK(errors_of("=== case a\n--- backend banner\nx\n--- backend banner\ny\n") ==
+        std::vector<std::string>{"t.cases:4: more than one backend banner section"});
+  CHECK(errors_of("=== case a\n--- backend close\nnone\n") ==
+        std::vector<std::string>{"t.cases:2: backend none (nothing listens) takes neither banner nor close"});
+  CHECK(errors_of("=== case a\n--- expect-client banner\n") ==
+        std::vector<std::string>{"t.cases:2: section expect-client does not take \"banner\""});
+  // tcp cases: no lines in the tcp section, nothing partial, each answer framed by an expectation.
+  CHECK(errors_of("=== case a\n--- tcp\nx\n") ==
+        std::vector<std::string>{"t.cases:3: tcp takes no lines (it makes the case a plain TCP virtual)"});
+  CHECK(errors_of("=== case a\n--- tcp\n--- tcp\n") == std::vector<std::string>{"t.cases:3: more than one tcp section"});
+  CHECK(errors_of("=== case a\n--- tcp\n--- expect-client partial\nx\n--- expect-backend partial\ny\n") ==
+        std::vector<std::string>{"t.cases:3: expect-client partial: a tcp case compares bytes exactly",
+                                 "t.cases:5: expect-backend partial: a tcp case compares bytes exactly"});
+  CHECK(errors_of("=== case a\n--- tcp\n--- backend banner\nhi\n--- expect-backend\nq\n--- backend\nA\n--- backend\nB\n") ==
+        std::vector<std::string>{"t.cases:9: backend answer #2 has no expect-backend section #2 (in a tcp case, "
+                                 "expect-backend #N frames the message that backend answer #N answers)"});
+  CHECK(errors_of("=== case a\n--- tcp\n--- backend\nnone\n--- expect-backend\nnone\n").empty());
+  CaseFile tcp = parse_case_file("t.cases", "=== case a\n--- tcp\n--- backend banner close\nhi\n");
+  REQUIRE(tcp.cases.size() == 1);
+  CHECK(tcp.cases[0].tcp());
+  CHECK(tcp.cases[0].sections[1].banner);
+  CHECK(tcp.cases[0].sections[1].close_after);
+  CHECK_FALSE(tcp.cases[0].sections[1].fin);
+  CHECK(parse_case_file("t.cases", "=== case a\n--- client new fin raw\n").cases.at(0).sections.at(0).fin);
   // A case with an error is left out; the others in the file still run.
   CaseFile f = parse_case_file("t.cases", "=== case bad\n--- nope\n=== case good\n");
   REQUIRE(f.cases.size() == 1);
@@ -103,6 +129,14 @@ TEST_CASE("display form: CRLF splits lines, other control bytes are escaped, a m
   // What the display shows, the case syntax reads back as the same bytes.
   const std::string bytes = "HTTP/1.1 200 OK\r\nA: \x01\r\n\r\nbody\r\nend";
   CHECK(message_bytes(display_lines(bytes), false) == bytes);
+}
+
+TEST_CASE("byte lines: a line ends after each LF, and they read back as the same bytes", "[irules-format]") {
+  CHECK(byte_lines("220 hi\r\nnext\nend") == std::vector<std::string>{"220 hi\\r\\n", "next\\n", "end"});
+  CHECK(byte_lines("").empty());
+  CHECK(byte_lines(std::string("\0\x01 \\ x", 6)) == std::vector<std::string>{"\\0\\x01 \\\\ x"});
+  const std::string bytes("a\r\n\n\x7f\\\0z", 8);
+  CHECK(message_bytes(byte_lines(bytes), true) == bytes);
 }
 
 TEST_CASE("line diff: common lines, then expected-only before actual-only", "[irules-format]") {

@@ -157,7 +157,7 @@ class CaseRun {
     }
 
     Backend backend;
-    if (backend_fd >= 0) backend.start(backend_fd, backend_replies());
+    if (backend_fd >= 0) backend.start(backend_fd, backend_script());
     {
       Worker worker(0, factory_, WorkerOptions{1.0});
       worker.start(version);
@@ -247,7 +247,7 @@ class CaseRun {
         {"destination", placeholders_.apply("/Common/${virtual_addr}:${virtual_port}")},
         {"ip-protocol", "tcp"},
         {"pool", kPoolName},
-        {"profiles", "{\n        /Common/http { }\n        /Common/tcp { }\n    }"},
+        {"profiles", c_.tcp() ? "{\n        /Common/tcp { }\n    }" : "{\n        /Common/http { }\n        /Common/tcp { }\n    }"},
         {"rules", rules},
         {"source", "0.0.0.0/0"},
     };
@@ -287,19 +287,37 @@ class CaseRun {
     }
   }
 
-  std::vector<BackendReply> backend_replies() {
-    std::vector<BackendReply> replies;
+  // HTTP: replies by request, the last one for all later requests. TCP: the i-th expect-backend
+  // section frames the i-th message by its length, and the i-th answer (banner aside) answers it.
+  BackendScript backend_script() {
+    BackendScript script;
+    script.tcp = c_.tcp();
     for (const Section* s : c_.all(SectionKind::Backend)) {
-      if (s->is_word("close")) {
-        replies.push_back({BackendReply::Kind::Close, {}, true});
-      } else if (s->is_word("reset")) {
-        replies.push_back({BackendReply::Kind::Reset, {}, true});
+      BackendReply reply;
+      if (s->is_word("close") && !s->close_after) {
+        reply = {BackendReply::Kind::Close, {}, true};
+      } else if (s->is_word("reset") && !s->close_after) {
+        reply = {BackendReply::Kind::Reset, {}, true};
+      } else if (script.tcp) {
+        reply = {BackendReply::Kind::Bytes, bytes_of(*s), s->close_after};
       } else {
-        replies.push_back(BackendReply::answer(message_bytes(applied(*s), s->raw)));
+        reply = BackendReply::answer(bytes_of(*s));
+        reply.close_after = reply.close_after || s->close_after;
+      }
+      if (s->banner) {
+        script.banner = std::move(reply);
+      } else {
+        script.replies.push_back(std::move(reply));
       }
     }
-    if (replies.empty()) replies.push_back(BackendReply::answer(kDefaultReply));
-    return replies;
+    if (script.tcp) {
+      for (const Section* s : c_.all(SectionKind::ExpectBackend)) {
+        if (!s->is_word("none")) script.frame_lengths.push_back(bytes_of(*s).size());
+      }
+    } else if (script.replies.empty()) {
+      script.replies.push_back(BackendReply::answer(kDefaultReply));
+    }
+    return script;
   }
 
   // ----- the client ---------------------------------------------------------------------------
@@ -315,6 +333,7 @@ class CaseRun {
     int connections = 0;
     std::deque<std::string> methods;   // of the requests not answered yet, for HEAD's bodiless response
     auto read_next = [&] {
+      if (c_.tcp()) return client->read_bytes(Client::kUntilEnd, kReadTimeoutMs);   // unread bytes: extras
       bool head = !methods.empty() && methods.front() == "HEAD";
       if (!methods.empty()) methods.pop_front();
       return client->read_message(head, kReadTimeoutMs);
@@ -342,7 +361,7 @@ class CaseRun {
       if (!extra.empty()) {
         fail(c_.line, "connection " + std::to_string(connections) +
                           ": the client received bytes that no request asked for, after its last response:\n" +
-                          join(display_lines(extra)));
+                          join(shown(extra)));
       }
     };
     if (!connect()) return;
@@ -353,9 +372,12 @@ class CaseRun {
           finish();
           if (!connect()) return;
         }
-        std::string bytes = message_bytes(applied(s), s.raw);
-        if (!bytes.empty()) methods.push_back(bytes.substr(0, bytes.find(' ')));
+        std::string bytes = bytes_of(s);
+        if (!bytes.empty() && !c_.tcp()) methods.push_back(bytes.substr(0, bytes.find(' ')));
         client->send(bytes);
+        if (s.fin) client->shutdown_write();
+      } else if (s.kind == SectionKind::ExpectClient && c_.tcp()) {
+        check_bytes(s, ++response_index, *client);
       } else if (s.kind == SectionKind::ExpectClient) {
         check_response(s, ++response_index, read_next());
       }
@@ -403,6 +425,43 @@ class CaseRun {
     check_exact(s, what, actual);
   }
 
+  // A tcp case reads as many bytes as the section holds (or, for closed / reset, to the end of the
+  // connection) and compares them exactly.
+  void check_bytes(const Section& s, int index, Client& client) {
+    const std::string what = "expect-client #" + std::to_string(index);
+    const bool to_end = s.is_word("reset") || s.is_word("closed");
+    const std::string want_bytes = to_end ? std::string() : bytes_of(s);
+    const ClientRead read = client.read_bytes(to_end ? Client::kUntilEnd : want_bytes.size(), kReadTimeoutMs);
+    std::vector<std::string> actual = shown(read.bytes);
+    switch (read.kind) {
+      case ClientRead::Kind::Message:
+        break;
+      case ClientRead::Kind::Reset:
+        actual = {"reset"};
+        break;
+      case ClientRead::Kind::Closed:
+        actual = {"closed"};
+        break;
+      case ClientRead::Kind::Incomplete:
+        actual.push_back(client.was_reset() ? "(then the connection was reset)" : "(then the connection was closed)");
+        break;
+      case ClientRead::Kind::Timeout:
+        actual.push_back(to_end ? "(the connection was still open after " + std::to_string(kReadTimeoutMs) + " ms)"
+                                : "(" + std::to_string(read.bytes.size()) + " of the " + std::to_string(want_bytes.size()) +
+                                      " bytes within " + std::to_string(kReadTimeoutMs) + " ms)");
+        break;
+    }
+    if (to_end) {
+      if (actual != s.lines) {
+        fail(s.line, what + ": expected the connection " + (s.is_word("reset") ? "reset" : "closed (FIN)") +
+                         " with no more bytes; the client got:\n" + join(actual));
+      }
+      return;
+    }
+    std::vector<std::string> want = shown(want_bytes);
+    if (want != actual) fail(s.line, what + " differs (- expected, + actual):\n" + line_diff(want, actual));
+  }
+
   // ----- the backend --------------------------------------------------------------------------
 
   void check_backend(const std::vector<BackendMessage>& received) {
@@ -410,15 +469,19 @@ class CaseRun {
     if (expected.empty()) return;
     std::vector<std::vector<std::string>> actual;
     for (const BackendMessage& m : received) {
-      actual.push_back(display_lines(m.bytes));
-      if (!m.complete) actual.back().push_back("(the connection ended before this request was complete)");
+      actual.push_back(shown(m.bytes));
+      // A tcp message past the last expected one has no length to be complete against.
+      if (!m.complete && (!c_.tcp() || actual.size() <= expected.size())) {
+        actual.back().push_back(c_.tcp() ? "(the connection ended before this message was complete)"
+                                         : "(the connection ended before this request was complete)");
+      }
     }
     if (expected.size() == 1 && expected[0]->is_word("none")) {
       if (!received.empty()) {
         std::string got;
         for (const auto& lines : actual) got += join(lines) + "    --\n";
         fail(expected[0]->line, "expect-backend: nothing should reach the backend; it received " +
-                                    std::to_string(received.size()) + " request(s):\n" + got);
+                                    std::to_string(received.size()) + (c_.tcp() ? " message(s):\n" : " request(s):\n") + got);
       }
       return;
     }
@@ -430,7 +493,8 @@ class CaseRun {
         continue;
       }
       if (i >= received.size()) {
-        fail(s.line, what + ": the backend received only " + std::to_string(received.size()) + " request(s)");
+        fail(s.line, what + ": the backend received only " + std::to_string(received.size()) +
+                         (c_.tcp() ? " message(s)" : " request(s)"));
         continue;
       }
       if (s.partial) {
@@ -442,7 +506,8 @@ class CaseRun {
     if (received.size() > expected.size()) {
       std::string extra;
       for (std::size_t i = expected.size(); i < received.size(); ++i) extra += join(actual[i]) + "    --\n";
-      fail(expected.back()->line, "the backend received " + std::to_string(received.size()) + " requests, the case expects " +
+      const char* unit = c_.tcp() ? " messages" : " requests";
+      fail(expected.back()->line, "the backend received " + std::to_string(received.size()) + unit + ", the case expects " +
                                       std::to_string(expected.size()) + "; the others:\n" + extra);
     }
   }
@@ -450,7 +515,7 @@ class CaseRun {
   // ----- comparisons --------------------------------------------------------------------------
 
   void check_exact(const Section& s, const std::string& what, const std::vector<std::string>& actual) {
-    std::vector<std::string> want = display_lines(message_bytes(applied(s), false));
+    std::vector<std::string> want = shown(bytes_of(s));
     if (want != actual) fail(s.line, what + " differs (- expected, + actual):\n" + line_diff(want, actual));
   }
 
@@ -514,6 +579,14 @@ class CaseRun {
   }
 
   // ----- helpers ------------------------------------------------------------------------------
+
+  // The bytes of a message section: always raw in a tcp case, else as the section says.
+  std::string bytes_of(const Section& s) const { return message_bytes(applied(s), c_.tcp() || s.raw); }
+
+  // Bytes for a report, in the syntax that reads them back: raw lines in a tcp case, else HTTP lines.
+  std::vector<std::string> shown(std::string_view bytes) const {
+    return c_.tcp() ? byte_lines(bytes) : display_lines(bytes);
+  }
 
   std::vector<std::string> applied(const Section& s) const {
     std::vector<std::string> out;

@@ -134,6 +134,18 @@ std::vector<std::string> display_lines(std::string_view bytes, bool mark_untermi
   return out;
 }
 
+std::vector<std::string> byte_lines(std::string_view bytes) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    std::size_t end = bytes.find('\n', pos);
+    end = end == std::string_view::npos ? bytes.size() : end + 1;
+    out.push_back(display_escape(bytes.substr(pos, end - pos)));
+    pos = end;
+  }
+  return out;
+}
+
 std::string line_diff(const std::vector<std::string>& expected, const std::vector<std::string>& actual,
                       const std::function<bool(std::size_t, std::size_t)>& same_fn, std::size_t* common) {
   const std::string indent = "    ";

@@ -39,6 +39,9 @@ std::string message_bytes(const std::vector<std::string>& lines, bool raw);
 std::vector<std::string> display_lines(std::string_view bytes, bool mark_unterminated = true);
 // The same escaping for one piece of text (no CRLF splitting).
 std::string display_escape(std::string_view bytes);
+// Bytes as the lines of a raw section (tcp cases): a line ends after each \n, every control byte is
+// escaped, so the lines concatenated and decoded (message_bytes(lines, true)) are the bytes again.
+std::vector<std::string> byte_lines(std::string_view bytes);
 
 // A line diff of expected against actual (longest common subsequence): "  " both, "- " expected
 // only, "+ " actual only, each line indented. `same(i, j)` says whether expected[i] matches

@@ -173,9 +173,9 @@ BackendReply BackendReply::answer(std::string bytes) {
 
 Backend::~Backend() { stop(); }
 
-void Backend::start(int listen_fd, std::vector<BackendReply> replies) {
+void Backend::start(int listen_fd, BackendScript script) {
   listen_fd_ = listen_fd;
-  replies_ = std::move(replies);
+  script_ = std::move(script);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   set_nonblocking(listen_fd_);
   thread_ = std::thread([this] { run(); });
@@ -199,12 +199,18 @@ std::vector<BackendMessage> Backend::received() const {
 }
 
 void Backend::run() {
+  using Clock = std::chrono::steady_clock;
   std::vector<Conn> conns;
-  while (!stopping_) {
+  std::optional<Clock::time_point> drain_until;
+  for (;;) {
+    if (stopping_ && !drain_until) drain_until = Clock::now() + std::chrono::seconds(2);
     std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
     for (const Conn& c : conns) fds.push_back({c.fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) break;
-    if (stopping_) break;
+    if (::poll(fds.data(), fds.size(), drain_until ? 20 : 1000) < 0 && errno != EINTR) break;
+    if (fds[0].revents & POLLIN) {
+      uint64_t count;
+      (void)!::read(wake_fd_, &count, sizeof count);
+    }
     // Serve the connections that were polled, then take the new one (polled next time round).
     std::vector<Conn> still_open;
     for (std::size_t i = 0; i < conns.size(); ++i) {
@@ -213,10 +219,13 @@ void Backend::run() {
       }
     }
     conns = std::move(still_open);
-    if (fds[1].revents & POLLIN) {
+    const bool pending = fds[1].revents & POLLIN;
+    if (pending) {
       int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd >= 0) conns.push_back({fd, {}});
+      if (fd >= 0 && (!script_.banner || answer(fd, *script_.banner))) conns.push_back({fd, {}});
     }
+    // Stopping: the proxy has closed its sockets, so every connection ends soon; read them to the end.
+    if (drain_until && ((conns.empty() && !pending) || Clock::now() >= *drain_until)) break;
   }
   for (Conn& c : conns) {
     if (!c.buf.empty()) {
@@ -225,6 +234,32 @@ void Backend::run() {
     }
     ::close(c.fd);
   }
+}
+
+std::optional<std::size_t> Backend::message_length(std::string_view buf, std::size_t index) const {
+  if (!script_.tcp) {
+    bool until_close = false;
+    return http_message_length(buf, false, false, &until_close);
+  }
+  if (index >= script_.frame_lengths.size() || buf.size() < script_.frame_lengths[index]) return std::nullopt;
+  return script_.frame_lengths[index];
+}
+
+bool Backend::answer(int fd, const BackendReply& reply) {
+  if (reply.kind == BackendReply::Kind::Close) {
+    ::close(fd);
+    return false;
+  }
+  if (reply.kind == BackendReply::Kind::Reset) {
+    close_with_reset(fd);
+    return false;
+  }
+  send_all(fd, reply.bytes);
+  if (reply.close_after) {
+    ::close(fd);
+    return false;
+  }
+  return true;
 }
 
 bool Backend::serve(Conn& conn) {
@@ -237,32 +272,27 @@ bool Backend::serve(Conn& conn) {
     }
     if (n < 0 && errno == EINTR) continue;
     bool closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-    // Answer every complete request, in order.
+    // Answer every complete message, in order.
     for (;;) {
-      bool until_close = false;
-      std::optional<std::size_t> len = http_message_length(conn.buf, false, false, &until_close);
-      if (!len) break;
       std::size_t index;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         index = received_.size();
+      }
+      std::optional<std::size_t> len = message_length(conn.buf, index);
+      if (!len) break;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
         received_.push_back({conn.buf.substr(0, *len), true});
       }
       conn.buf.erase(0, *len);
-      const BackendReply& reply = replies_.empty() ? BackendReply{} : replies_[std::min(index, replies_.size() - 1)];
-      if (reply.kind == BackendReply::Kind::Close) {
-        ::close(conn.fd);
-        return false;
+      const std::vector<BackendReply>& replies = script_.replies;
+      if (script_.tcp) {
+        if (index < replies.size() && !answer(conn.fd, replies[index])) return false;
+        continue;
       }
-      if (reply.kind == BackendReply::Kind::Reset) {
-        close_with_reset(conn.fd);
-        return false;
-      }
-      send_all(conn.fd, reply.bytes);
-      if (reply.close_after) {
-        ::close(conn.fd);
-        return false;
-      }
+      const BackendReply reply = replies.empty() ? BackendReply{} : replies[std::min(index, replies.size() - 1)];
+      if (!answer(conn.fd, reply)) return false;
     }
     if (closed) {
       if (!conn.buf.empty()) {
@@ -302,9 +332,37 @@ void Client::send(std::string_view bytes) {
   if (!send_all(fd_, bytes) && (errno == ECONNRESET || errno == EPIPE)) reset_ = true;
 }
 
+bool Client::read_some(int64_t deadline_ms) {
+  using namespace std::chrono;
+  for (;;) {
+    const int64_t left = deadline_ms - duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    if (left <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;   // the deadline check above ends it
+    char chunk[16384];
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n > 0) {
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      eof_ = true;
+    } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+      reset_ = true;
+    }
+    return true;
+  }
+}
+
+namespace {
+int64_t deadline_after(int timeout_ms) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count() + timeout_ms;
+}
+}  // namespace
+
 ClientRead Client::read_message(bool head_request, int timeout_ms) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  const int64_t deadline = deadline_after(timeout_ms);
   for (;;) {
     bool until_close = false;
     if (std::optional<std::size_t> len = http_message_length(buf_, true, head_request, &until_close)) {
@@ -318,43 +376,36 @@ ClientRead Client::read_message(bool head_request, int timeout_ms) {
       ClientRead::Kind kind = until_close && eof_ && !reset_ ? ClientRead::Kind::Message : ClientRead::Kind::Incomplete;
       return {kind, std::move(buf_)};
     }
-    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-    if (left <= 0) return {ClientRead::Kind::Timeout, std::move(buf_)};
-    pollfd p{fd_, POLLIN, 0};
-    int ready = ::poll(&p, 1, left);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;   // the deadline check above ends it
-    char chunk[16384];
-    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n > 0) {
-      buf_.append(chunk, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      eof_ = true;
-    } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-      reset_ = true;
-    }
+    if (!read_some(deadline)) return {ClientRead::Kind::Timeout, std::move(buf_)};
   }
+}
+
+ClientRead Client::read_bytes(std::size_t count, int timeout_ms) {
+  const int64_t deadline = deadline_after(timeout_ms);
+  for (;;) {
+    if (count != kUntilEnd && buf_.size() >= count) {
+      ClientRead out{ClientRead::Kind::Message, buf_.substr(0, count)};
+      buf_.erase(0, count);
+      return out;
+    }
+    if (reset_ || eof_) {
+      if (buf_.empty()) return {reset_ ? ClientRead::Kind::Reset : ClientRead::Kind::Closed, {}};
+      return {ClientRead::Kind::Incomplete, std::move(buf_)};
+    }
+    if (fd_ < 0) return {ClientRead::Kind::Closed, {}};
+    if (!read_some(deadline)) return {ClientRead::Kind::Timeout, std::move(buf_)};
+  }
+}
+
+void Client::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
 }
 
 std::string Client::finish(int timeout_ms) {
   if (fd_ < 0) return {};
   ::shutdown(fd_, SHUT_WR);
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!eof_ && !reset_) {
-    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-    if (left <= 0) break;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, left) <= 0) continue;
-    char chunk[16384];
-    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n > 0) {
-      buf_.append(chunk, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      eof_ = true;
-    } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-      reset_ = true;
-    }
+  const int64_t deadline = deadline_after(timeout_ms);
+  while (!eof_ && !reset_ && read_some(deadline)) {
   }
   close();
   return std::move(buf_);
