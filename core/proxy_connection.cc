@@ -569,9 +569,15 @@ void ProxyConnection::try_next_member() {
   sockaddr_in target{};
   int err = make_ipv4(tx_.server_addr, tx_.server_port, target) ? 0 : UV_EINVAL;
   const ConfigVersion& shared = *version_->shared;
-  if (err == 0 && vs_.snat == SnatType::Automap && shared.has_snat_source) {
+  const bool automap = tx_.snat.empty() ? vs_.snat == SnatType::Automap : tx_.snat == "automap";
+  if (err == 0 && automap && shared.has_snat_source) {
     // SNAT automap: the member sees the internal self IP, as behind a BIG-IP.
     err = uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&shared.snat_source), 0);
+  } else if (err == 0 && !tx_.snat.empty() && tx_.snat != "automap" && tx_.snat != "none") {
+    // `snat ADDR`: this address, any port.
+    sockaddr_in source{};
+    err = make_ipv4(tx_.snat, 0, source) ? uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&source), 0)
+                                         : UV_EINVAL;
   }
   if (err == 0) {
     err = uv_tcp_connect(&socket->connect, &socket->tcp, reinterpret_cast<const sockaddr*>(&target),

@@ -135,6 +135,9 @@ struct Transaction {
   uint16_t selected_node_port = 0;   // 0 = the virtual's port
   bool lb_reselect = false;    // `LB::reselect` in LB_SELECTED / LB_FAILED: choose again
   bool lb_detach = false;      // `LB::detach`: the next request load-balances on a new connection
+  // `snat automap|none|ADDR`: the source of the next server connection, overriding the virtual's
+  // source-address-translation ("" = the virtual's; "automap", "none" or an IPv4 address).
+  std::string snat;
   bool http_disabled = false;  // `HTTP::disable`: tunnel once the current request is forwarded
   ConnectionAction action = ConnectionAction::None;
   // HTTP::respond / HTTP::redirect for the current request; has_responded stays set until the

@@ -1,5 +1,7 @@
 // Load-balancing decisions and facts: pool, node, LB::*, active_members. The commands record the
 // choice in the Transaction; the core balances (LB_SELECTED / LB_FAILED) when the event is done.
+#include <arpa/inet.h>
+
 #include <charconv>
 
 #include "tclext/command_table.h"
@@ -248,9 +250,27 @@ int ActiveMembersCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* co
   return TCL_OK;
 }
 
+// snat automap | none | ADDR: the source address of this connection's server side from now on.
+int SnatCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc != 2) {
+    Tcl_WrongNumArgs(interp, 1, objv, "automap|none|addr");
+    return TCL_ERROR;
+  }
+  std::string value(arg_view(objv[1]));
+  value = value.substr(0, value.find('%'));   // route domains: one routing table here
+  in_addr parsed{};
+  if (value != "automap" && value != "none" && inet_pton(AF_INET, value.c_str(), &parsed) != 1) {
+    return command_error(interp, "snat: bad address \"" + value + "\": must be automap, none or an IPv4 address");
+  }
+  ctx.tx->snat = value;
+  Tcl_ResetResult(interp);
+  return TCL_OK;
+}
+
 constexpr CommandSpec kLbCommands[] = {
     {"pool", kBeforeLbEvents, PoolCmd},
     {"node", kBeforeLbEvents, NodeCmd},
+    {"snat", kBeforeLbEvents | event_bit(Event::LbSelected), SnatCmd},
     {"LB::reselect", kReselectEvents, LbReselectCmd},
     {"LB::detach", kConnectionEvents, LbDetachCmd},
     {"LB::server", kConnectionEvents, LbServerCmd},

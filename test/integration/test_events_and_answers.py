@@ -165,6 +165,26 @@ when HTTP_REQUEST {
         self.assertEqual(response.returncode, 0, response.stderr)
         self.assertEqual([r["path"] for r in other.requests()], ["/n"])
 
+    def test_snat_chooses_the_source_of_the_server_connection(self):
+        web = self.start_backend("web", f"{NET}.11")
+        rule = r"""
+when HTTP_REQUEST {
+    switch -- [HTTP::path] {
+        /address { snat 127.0.33.21 }
+        /none { snat none }
+    }
+}
+"""
+        self.start([("source", rule)])
+        for path in ["/automap", "/address", "/none"]:
+            with harness.RawClient(*VIP) as client:
+                client.send(harness.request_bytes("GET", path, HOST))
+                self.assertEqual(client.read_response().status, 200)
+        peers = {r["path"]: r["peer"] for r in web.requests()}
+        self.assertEqual(peers["/automap"], f"{NET}.20")    # the virtual's automap: the self IP
+        self.assertEqual(peers["/address"], f"{NET}.21")
+        self.assertEqual(peers["/none"], "127.0.0.1")       # the client's own address
+
     def test_lb_failed_lets_a_rule_answer_or_choose_another_pool(self):
         spare = self.start_backend("spare", f"{NET}.12")
         # The default pool's only member (NET.11) has nothing listening.
