@@ -437,7 +437,15 @@ void ProxyConnection::answer_request_locally() {
   response_done_ = true;
   discarding_body_ = true;
   state_ = State::ForwardingBody;
-  if (request_parser_.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
+  if (request_body_.ready) {
+    // Answered after HTTP::collect (LB_SELECTED, LB_FAILED): the parser is past the head already.
+    const bool complete = request_body_.complete;
+    request_body_ = CollectedBody{};
+    tx_.http_collect = Collect{};
+    if (complete) on_request_complete();
+  } else if (request_parser_.resume_after_head() == ParseStop::MessageComplete) {
+    on_request_complete();
+  }
   pump_client();
 }
 

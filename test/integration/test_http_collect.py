@@ -106,6 +106,20 @@ when HTTP_REQUEST_DATA {
             self.assertEqual(client.read_response().status, 200)
         self.assertEqual([r["body_sha256"] for r in web.requests()], [sha(b"q=2")])
 
+    def test_answered_in_lb_failed_after_a_collect(self):
+        # Nothing listens on the member: LB_FAILED answers after the body was collected and released.
+        self.start(r"""
+when HTTP_REQUEST { HTTP::collect }
+when HTTP_REQUEST_DATA { set got [HTTP::payload] }
+when LB_FAILED { HTTP::respond 503 content "down, you sent $got" }
+""")
+        with harness.RawClient(*VIP) as client:
+            client.send(harness.request_bytes("POST", "/p", HOST, body=b"abc"))
+            answer = client.read_response()
+            self.assertEqual((answer.status, answer.body), (503, b"down, you sent abc"))
+            client.send(harness.request_bytes("POST", "/p", HOST, body=b"second"))
+            self.assertEqual(client.read_response().body, b"down, you sent second")
+
 
 if __name__ == "__main__":
     harness.main()
