@@ -89,19 +89,35 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-void serialize_local_response(const LocalResponse& response, bool keep_alive, std::string& out) {
+bool connection_says_close(std::string_view value) {
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    std::size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view token = value.substr(pos, comma - pos);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (header_name_equals(token, "close")) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+void serialize_local_response(const LocalResponse& response, bool keep_alive, bool head_request, std::string& out) {
+  const int status = response.status;
+  const bool bodiless_status = status / 100 == 1 || status == 204 || status == 304;
   append_version(response.version_major, response.version_minor, out);
-  fmt::format_to(std::back_inserter(out), " {:03d} {}\r\n", response.status, reason_phrase(response.status));
+  fmt::format_to(std::back_inserter(out), " {:03d} {}\r\n", status, reason_phrase(status));
   for (const Header& h : response.headers.items()) {
+    if (header_name_equals(h.name, "Content-Length")) continue;   // replaced by the real one below
     out.append(h.name);
     out.append(": ");
     out.append(h.value);
     out.append("\r\n");
   }
   if (!response.noserver) out.append("Server: BigIP\r\n");
-  if (!response.headers.exists("Content-Length")) {
-    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body.size());
-  }
+  if (status == 401 && !response.headers.exists("WWW-Authenticate")) out.append("WWW-Authenticate: Basic realm=\"\"\r\n");
+  if (!bodiless_status) fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body.size());
   if (!response.headers.exists("Connection")) {
     if (!keep_alive) {
       out.append("Connection: close\r\n");
@@ -110,7 +126,7 @@ void serialize_local_response(const LocalResponse& response, bool keep_alive, st
     }
   }
   out.append("\r\n");
-  out.append(response.body);
+  if (!bodiless_status && !head_request) out.append(response.body);
 }
 
 std::string local_reply(int status, std::string_view reason, std::string_view body) {

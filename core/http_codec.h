@@ -12,10 +12,13 @@ namespace irulesd {
 void serialize_request_head(const RequestHead& head, std::string& out);
 // Appends "HTTP/x.y STATUS REASON\r\n" + headers in order + "\r\n".
 void serialize_response_head(const ResponseHead& head, std::string& out);
-// A rule's response (HTTP::respond / HTTP::redirect), head and body: the rule's headers in order, then
-// Content-Length and "Server: BigIP" (unless noserver) as BIG-IP adds them, and Connection: close
-// when the connection ends after it.
-void serialize_local_response(const LocalResponse& response, bool keep_alive, std::string& out);
+// A rule's response (HTTP::respond / HTTP::redirect), head and body: the rule's headers in order (its
+// own Content-Length replaced by the real one), "Server: BigIP" (unless noserver) and, for a 401,
+// `WWW-Authenticate: Basic realm=""` as BIG-IP adds them, and Connection: close when the connection
+// ends after it (Keep-Alive on a 1.0 answer that keeps it). No body goes out for HEAD, 1xx, 204, 304.
+void serialize_local_response(const LocalResponse& response, bool keep_alive, bool head_request, std::string& out);
+// Whether a Connection header value holds the token `close`.
+bool connection_says_close(std::string_view value);
 // The reason phrase of a status code ("OK", "Not Found"); "Unknown" for codes without one.
 std::string_view reason_phrase(int status);
 // A complete small response with Connection: close, e.g. 400 or 503.

@@ -451,11 +451,13 @@ void ProxyConnection::answer_request_locally() {
 
 void ProxyConnection::send_local_response() {
   std::unique_ptr<LocalResponse> response = std::move(tx_.local_response);
-  const bool keep_alive = request_keep_alive_ && request_parser_.keep_alive() && !draining_ &&
-                          !response->headers.exists("Connection");
+  const std::string* connection = response->headers.last_value("Connection");
+  const bool keep_alive = request_keep_alive_ && request_parser_.keep_alive() && !draining_ && !response->reset &&
+                          !(connection && connection_says_close(*connection));
   if (!keep_alive) request_keep_alive_ = false;
+  if (response->reset) reset_when_closed_ = true;
   std::string out;
-  serialize_local_response(*response, keep_alive, out);
+  serialize_local_response(*response, keep_alive, request_.method == "HEAD", out);
   send_owned(client_, std::move(out));
 }
 
@@ -611,8 +613,7 @@ void ProxyConnection::reselect(bool from_start) {
 
 // No server could be chosen or reached: LB_FAILED lets a rule answer or choose again, else 503.
 void ProxyConnection::lb_failed() {
-  tx_.server_addr.clear();
-  tx_.server_port = 0;
+  // LB::server still names the member that failed (or nothing, when there was none to try).
   if (!fire(Event::LbFailed)) return;
   if (tx_.local_response) return answer_request_locally();
   if (tx_.lb_reselect || lb_target() != connecting_target_) {
@@ -789,8 +790,10 @@ void ProxyConnection::release_response_head() {
     if (response_body_.complete) on_response_complete();
     return;
   }
-  if (response_.status == 101) {
-    // The member switched protocols (a granted upgrade): from here on, bytes only.
+  if (response_.status == 101 || tx_.http_disabled) {
+    // The member switched protocols (a granted upgrade), or a rule said HTTP::disable in
+    // HTTP_RESPONSE: from here on, bytes only (the rest of this response included).
+    tunnel_after_head_ = tx_.http_disabled;
     enter_tunnel();
     return;
   }
@@ -1155,6 +1158,7 @@ void ProxyConnection::close_all() { close_client(false); }
 void ProxyConnection::reset_client() { close_client(true); }
 
 void ProxyConnection::close_client(bool reset) {
+  reset = reset || reset_when_closed_;
   // closing_ also stops a rule in SERVER_CLOSED / CLIENT_CLOSED from closing us a second time.
   if (state_ == State::Closing || closing_) return;
   closing_ = true;

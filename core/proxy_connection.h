@@ -204,6 +204,7 @@ class ProxyConnection {
   bool tunnel_after_head_ = false;
   bool closing_ = false;
   bool discarding_body_ = false;   // a rule answered: the request body is read and dropped
+  bool reset_when_closed_ = false; // HTTP::respond -reset: the close is a reset
   bool collecting_response_ = false;
   CollectedBody request_body_;
   CollectedBody response_body_;

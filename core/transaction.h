@@ -73,6 +73,7 @@ struct LocalResponse {
   std::string body;
   HeaderList headers;     // as the rule gave them; Content-Length and Server are added when sent
   bool noserver = false;  // `noserver`: no "Server: BigIP" header
+  bool reset = false;     // `-reset`: the connection is reset once the answer is sent
 };
 
 // What a rule did to the connection itself.

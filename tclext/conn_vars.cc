@@ -15,8 +15,9 @@ int ResolveConnVar(Tcl_Interp*, const char* name, Tcl_Namespace* context, int fl
   return TCL_OK;
 }
 
-// upvar/global/variable link a name while bypassing namespace resolvers, so in the handlers'
-// namespace they would create a variable shared by every connection. They are replaced there.
+// upvar/global/variable link a name while bypassing namespace resolvers, and uplevel from a proc
+// runs in the handler's frame with the proc's view of names, so in the handlers' namespace (where
+// procs live too) they would create a variable shared by every connection. They are replaced there.
 int VariableLinkCmd(ClientData, Tcl_Interp* interp, int, Tcl_Obj* const objv[]) {
   Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s: not available in iRule events (variables belong to the connection; "
                                          "use ::NAME for a variable shared by every connection)",
@@ -47,7 +48,7 @@ Tcl_Namespace* create_conn_namespace(Tcl_Interp* interp, const char* name, ConnV
   Tcl_Namespace* ns = Tcl_CreateNamespace(interp, name, source, nullptr);
   if (ns == nullptr) return nullptr;
   Tcl_SetNamespaceResolvers(ns, nullptr, ResolveConnVar, nullptr);
-  for (const char* command : {"upvar", "global", "variable"}) {
+  for (const char* command : {"upvar", "global", "variable", "uplevel"}) {
     const std::string qualified = std::string(ns->fullName) + "::" + command;
     Tcl_CreateObjCommand(interp, qualified.c_str(), VariableLinkCmd, nullptr, nullptr);
   }

@@ -16,18 +16,17 @@ constexpr unsigned kRespondEvents = event_bits({Event::HttpRequest, Event::HttpR
                                                 Event::LbFailed, Event::HttpResponse, Event::HttpResponseData});
 
 constexpr const char* kRespondUsage =
-    "status ?content content? ?noserver? ?-version 1.0|1.1|auto? ?header value ...?";
+    "?-reset? status ?-version 1.0|1.1|auto? ?content content? ?noserver? ?header value ...?";
 
 int already_answered(Tcl_Interp* interp, const char* command) {
   return command_error(interp, std::string(command) +
                                    ": Operation not supported. Multiple redirect/respond invocations not allowed");
 }
 
-// The request's version decides `auto` (and the default): a 1.0 client gets a 1.0 answer.
+// `-version auto`: the request's version. BIG-IP's default is HTTP/1.0.
 void version_of_request(const FireContext& ctx, LocalResponse& response) {
-  if (ctx.tx->request != nullptr && ctx.tx->request->version_major == 1 && ctx.tx->request->version_minor == 0) {
-    response.version_minor = 0;
-  }
+  response.version_minor =
+      ctx.tx->request != nullptr && ctx.tx->request->version_major == 1 && ctx.tx->request->version_minor == 1 ? 1 : 0;
 }
 
 int add_header(Tcl_Interp* interp, const char* command, LocalResponse& response, std::string_view name,
@@ -48,14 +47,24 @@ int HttpRespondCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
   }
   if (ctx.tx->has_responded) return already_answered(interp, "HTTP::respond");
   auto response = std::make_unique<LocalResponse>();
-  const std::string_view status_text = arg_view(objv[1]);
+  // v11.5+: `HTTP::respond -reset STATUS …` resets the connection once the answer is sent.
+  int first = 1;
+  if (arg_view(objv[1]) == "-reset") {
+    response->reset = true;
+    first = 2;
+  }
+  if (objc <= first) {
+    Tcl_WrongNumArgs(interp, 1, objv, kRespondUsage);
+    return TCL_ERROR;
+  }
+  const std::string_view status_text = arg_view(objv[first]);
   auto [end, ec] = std::from_chars(status_text.data(), status_text.data() + status_text.size(), response->status);
   if (ec != std::errc() || end != status_text.data() + status_text.size() || response->status < 100 ||
       response->status > 999) {
     return command_error(interp, "HTTP::respond: invalid status code \"" + std::string(status_text) + "\"");
   }
-  version_of_request(ctx, *response);
-  for (int i = 2; i < objc; ++i) {
+  response->version_minor = 0;
+  for (int i = first + 1; i < objc; ++i) {
     const std::string_view word = arg_view(objv[i]);
     if (word == "noserver") {
       response->noserver = true;
@@ -69,7 +78,9 @@ int HttpRespondCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
         response->version_minor = 0;
       } else if (value == "1.1") {
         response->version_minor = 1;
-      } else if (value != "auto") {
+      } else if (value == "auto") {
+        version_of_request(ctx, *response);
+      } else {
         return command_error(interp, "HTTP::respond: bad -version \"" + std::string(value) +
                                          "\": must be 1.0, 1.1 or auto");
       }
@@ -99,7 +110,7 @@ int HttpRedirectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* con
   if (ctx.tx->has_responded) return already_answered(interp, "HTTP::redirect");
   auto response = std::make_unique<LocalResponse>();
   response->status = 302;
-  version_of_request(ctx, *response);
+  response->version_minor = 0;   // HTTP/1.0, as BIG-IP sends it
   std::string scratch;
   if (add_header(interp, "HTTP::redirect", *response, "Location", value_bytes(objv[1], scratch)) != TCL_OK) {
     return TCL_ERROR;

@@ -1,6 +1,7 @@
 #include "tclext/tcl_rule_engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <optional>
 
@@ -468,7 +469,7 @@ RuleOutcome TclRuleEngine::run_timer(const VirtualServer&, uint64_t id, Transact
   if (Tcl_EvalObjEx(interp_, script, 0) == TCL_ERROR) {
     auto it = handlers_by_rule_.find(rule);
     const CompiledHandler* any = it != handlers_by_rule_.end() && !it->second.empty() ? it->second.front() : nullptr;
-    report_error(rule, event, any ? any->file : config_->file, 1);
+    report_error(rule, event, any ? any->file : config_->file, 0);
     outcome = RuleOutcome::Reset;
   }
   Tcl_PopCallFrame(interp_);
@@ -492,13 +493,27 @@ void TclRuleEngine::report_error(const std::string& rule, Event event, const std
   try {
     std::string message(text);
     std::replace(message.begin(), message.end(), '\n', ' ');
+    // Procs show as RULE::NAME, as the rule calls them, not by their name inside the interpreter.
+    for (std::size_t at = message.find(kProcPrefix); at != std::string::npos; at = message.find(kProcPrefix, at)) {
+      const std::size_t name = at + std::strlen(kProcPrefix);
+      const std::size_t sep = message.find('@', name);
+      if (sep == std::string::npos) break;
+      message.replace(sep, 1, "::");
+      message.erase(at, name - at);
+    }
     if (Tcl_LimitExceeded(interp_)) {
       message = fmt::format("execution budget of {} ms exceeded, rule stopped (runaway loop?): {}",
                             options_.time_budget_ms, message);
     }
-    // -errorline counts from the body's first line.
-    const int file_line = body_line + std::max(line, 1) - 1;
-    log_line(LogLevel::Err, "TCL error: {} <{}> - {} (at {}:{})", rule, event_name(event), message, file, file_line);
+    if (body_line == 0) {
+      // A timer's script: where it was written is not known any more.
+      log_line(LogLevel::Err, "TCL error: {} <{}> - {} (at {}, in an after script)", rule, event_name(event), message,
+               file);
+    } else {
+      // -errorline counts from the body's first line.
+      const int file_line = body_line + std::max(line, 1) - 1;
+      log_line(LogLevel::Err, "TCL error: {} <{}> - {} (at {}:{})", rule, event_name(event), message, file, file_line);
+    }
   } catch (...) {
     // Out of memory while formatting: the connection is still reset.
   }
