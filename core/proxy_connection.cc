@@ -1,6 +1,7 @@
 #include "core/proxy_connection.h"
 
 #include <cstring>
+#include <ctime>
 
 #include "core/http_codec.h"
 #include "core/log.h"
@@ -552,7 +553,12 @@ void ProxyConnection::try_next_member() {
     tx_.server_port = tx_.selected_node_port != 0 ? tx_.selected_node_port : vs_.dest_port;
     member_name_ = fmt::format("{}:{}", tx_.server_addr, tx_.server_port);
   } else {
-    const PoolMember& member = pool->members[(member_start_ + member_attempts_) % pool->members.size()];
+    std::size_t index = (member_start_ + member_attempts_) % pool->members.size();
+    // Persistence decides the first choice; if that member cannot be reached, the pool's own order.
+    if (member_attempts_ == 0) {
+      if (std::optional<std::size_t> persisted = persisted_member(*pool)) index = *persisted;
+    }
+    const PoolMember& member = pool->members[index];
     tx_.server_pool = pool->name;
     tx_.server_addr = member.address;
     tx_.server_port = member.port;
@@ -597,6 +603,87 @@ void ProxyConnection::try_next_member() {
     connecting_ = nullptr;
     member_failed(socket, err);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistence (`persist …`)
+
+std::string ProxyConnection::persist_key() const {
+  const PersistRequest& persist = tx_.persist;
+  switch (persist.mode) {
+    case PersistMode::Universal:
+    case PersistMode::Hash:
+      return persist.key;
+    case PersistMode::SourceAddr:
+      return masked_address(tx_.client_addr, persist.mask_bits);
+    case PersistMode::DestAddr:
+      return masked_address(tx_.local_addr, persist.mask_bits);
+    case PersistMode::Cookie:
+      return {};
+  }
+  return {};
+}
+
+// The member of `pool` the persistence in force names for this request, if any.
+std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) const {
+  const PersistRequest& persist = tx_.persist;
+  if (!persist.active || persist.disabled) return std::nullopt;
+  std::string address;
+  uint16_t port = 0;
+  if (persist.mode == PersistMode::Cookie) {
+    if (tx_.request == nullptr) return std::nullopt;
+    const std::string name = persist.cookie_name.empty() ? default_persist_cookie_name(pool.name) : persist.cookie_name;
+    std::optional<std::string> value = request_cookie(tx_.request->headers, name);
+    if (!value) return std::nullopt;
+    auto member = decode_persist_cookie(*value);
+    if (!member) return std::nullopt;
+    address = member->first;
+    port = member->second;
+  } else {
+    const std::string key = persist_key();
+    if (key.empty()) return std::nullopt;
+    std::optional<PersistRecord> record = PersistenceStore::global().lookup(persist.mode, vs_.name, key);
+    if (!record || record->pool != pool.name) return std::nullopt;
+    address = record->address;
+    port = record->port;
+  }
+  for (std::size_t i = 0; i < pool.members.size(); ++i) {
+    if (pool.members[i].address == address && pool.members[i].port == port) return i;
+  }
+  return std::nullopt;
+}
+
+// A new server connection: the persistence record says where this key goes from now on.
+void ProxyConnection::remember_persistence() {
+  const PersistRequest& persist = tx_.persist;
+  if (!persist.active || persist.disabled || persist.mode == PersistMode::Cookie || tx_.server_pool.empty()) return;
+  const std::string key = persist_key();
+  if (key.empty()) return;
+  PersistenceStore::global().add(persist.mode, vs_.name, key,
+                                 PersistRecord{tx_.server_pool, tx_.server_addr, tx_.server_port}, persist.timeout_s);
+}
+
+// Cookie insert: the response carries the member in BIGipServer<pool> unless the request already
+// named that member.
+void ProxyConnection::insert_persist_cookie() {
+  const PersistRequest& persist = tx_.persist;
+  if (!persist.active || persist.disabled || persist.mode != PersistMode::Cookie || tx_.server_pool.empty()) return;
+  std::optional<std::string> value = encode_persist_cookie(tx_.server_addr, tx_.server_port);
+  if (!value) return;
+  const std::string name =
+      persist.cookie_name.empty() ? default_persist_cookie_name(tx_.server_pool) : persist.cookie_name;
+  if (request_cookie(request_.headers, name) == value) return;
+  std::string cookie = name + "=" + *value + "; path=/";
+  if (persist.cookie_expiration_s != 0) {
+    const std::time_t expires = std::time(nullptr) + persist.cookie_expiration_s;
+    std::tm gmt{};
+    gmtime_r(&expires, &gmt);
+    char date[64];
+    std::strftime(date, sizeof date, "%a, %d-%b-%Y %H:%M:%S GMT", &gmt);
+    cookie += "; expires=";
+    cookie += date;
+  }
+  response_.headers.add("Set-Cookie", cookie);
 }
 
 // A rule chose again: the same target's next member, or (a new pool/node, or after LB_FAILED) from
@@ -653,6 +740,7 @@ void ProxyConnection::on_server_connected(Socket* socket) {
   tx_.server_local_addr = address_string(local);
   tx_.server_local_port = address_port(local);
   tx_.server_connected = true;
+  remember_persistence();
   response_parser_.reset();   // a new server connection starts a new response stream
   set_reading(server_, true);
   if (!tx_.respond_to_server.empty()) {   // TCP::respond from before the server was there
@@ -774,6 +862,7 @@ void ProxyConnection::on_response_head() {
 
 void ProxyConnection::release_response_head() {
   if (!fire(Event::HttpResponseRelease)) return;
+  insert_persist_cookie();
   flush(client_);   // e.g. a corked 100 Continue head still points into the buffer
   std::string collected;
   if (response_body_.ready) {

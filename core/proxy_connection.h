@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,10 @@ class ProxyConnection {
   void load_balance();
   void try_next_member();
   void reselect(bool from_start);
+  std::string persist_key() const;
+  std::optional<std::size_t> persisted_member(const Pool& pool) const;
+  void remember_persistence();
+  void insert_persist_cookie();
   void lb_failed();
   // Logs why the member could not be reached, closes its socket and tries the next one.
   void member_failed(Socket* socket, int err);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/header_list.h"
+#include "core/persistence.h"
 
 namespace irulesd {
 
@@ -96,6 +97,19 @@ struct Collect {
   bool released = false;
 };
 
+// `persist METHOD …`: how this connection's server choices stick (BIG-IP keeps it for the connection
+// until a rule changes it).
+struct PersistRequest {
+  bool active = false;       // a method is in force
+  bool disabled = false;     // `persist none`: no persistence for this connection, profiles included
+  PersistMode mode = PersistMode::Universal;
+  std::string key;           // uie / hash: the rule's key
+  uint32_t mask_bits = 32;   // source_addr / dest_addr: the prefix of the address that is the key
+  uint32_t timeout_s = 0;    // 0 = BIG-IP's 180 s
+  std::string cookie_name;   // cookie insert: empty = BIGipServer<pool>
+  uint32_t cookie_expiration_s = 0;   // 0 = a session cookie
+};
+
 // `after MS ?-periodic? SCRIPT`: a timer the core runs for the connection; when it fires the core
 // calls RuleEngine::run_timer(id).
 struct RuleTimerRequest {
@@ -139,6 +153,7 @@ struct Transaction {
   // `snat automap|none|ADDR`: the source of the next server connection, overriding the virtual's
   // source-address-translation ("" = the virtual's; "automap", "none" or an IPv4 address).
   std::string snat;
+  PersistRequest persist;
   bool http_disabled = false;  // `HTTP::disable`: tunnel once the current request is forwarded
   ConnectionAction action = ConnectionAction::None;
   // HTTP::respond / HTTP::redirect for the current request; has_responded stays set until the

@@ -177,8 +177,8 @@ int LbServerCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
 const char* lb_mode_name(LbMode mode) {
   switch (mode) {
     case LbMode::RoundRobin: return "rr";
+    default: return "other";   // the other methods' names come with them (traffic management)
   }
-  return "rr";
 }
 
 // LB::mode: the current pool's load-balancing method, in BIG-IP's short form ("rr").
