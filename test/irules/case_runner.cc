@@ -333,7 +333,6 @@ class CaseRun {
     int connections = 0;
     std::deque<std::string> methods;   // of the requests not answered yet, for HEAD's bodiless response
     auto read_next = [&] {
-      if (c_.tcp()) return client->read_bytes(Client::kUntilEnd, kReadTimeoutMs);   // unread bytes: extras
       bool head = !methods.empty() && methods.front() == "HEAD";
       if (!methods.empty()) methods.pop_front();
       return client->read_message(head, kReadTimeoutMs);
