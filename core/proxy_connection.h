@@ -200,6 +200,9 @@ class ProxyConnection {
   std::string member_name_;       // member of the current server connection
   std::string connecting_target_;
   static constexpr int kMaxLbRounds = 8;   // server choices a rule may make for one request
+  // TCP::collect / HTTP::collect hold at most this much: the *_DATA event fires when it is reached,
+  // whatever length the rule asked for, so that a rule cannot make the proxy buffer without bound.
+  static constexpr std::size_t kMaxCollect = 1024 * 1024;
   int lb_rounds_ = 0;
   std::size_t member_start_ = 0;
   std::size_t member_attempts_ = 0;

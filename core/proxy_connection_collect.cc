@@ -1,0 +1,137 @@
+// Bytes a rule holds back: HTTP::collect (bodies, re-framed on release) and TCP::collect.
+#include "core/proxy_connection.h"
+
+#include <cstring>
+#include <ctime>
+
+#include "core/log.h"
+#include "core/net_util.h"
+
+namespace irulesd {
+
+// ---------------------------------------------------------------------------------------------
+// HTTP::collect: bodies held for HTTP_REQUEST_DATA / HTTP_RESPONSE_DATA
+
+bool ProxyConnection::collect_reached(const Collect& collect) {
+  const std::size_t wanted = collect.bytes == 0 ? kMaxCollect : std::min(collect.bytes, kMaxCollect);
+  return collect.payload.size() >= wanted;
+}
+
+// Fires the *_DATA event for a collected body. True when the body is released (the caller sends
+// it on); false when the rule collects more, answered, or the connection is gone.
+bool ProxyConnection::body_collected(HttpParser& parser, CollectedBody& body, Event event) {
+  Collect& collect = tx_.http_collect;
+  parser.set_body_sink(nullptr);
+  body.input_bytes += collect.payload.size() - body.mark;
+  collect.requested = false;
+  collect.released = false;
+  if (!fire(event)) return false;
+  body.mark = collect.payload.size();
+  if (tx_.local_response) return false;
+  if (collect.requested && !collect.released && !body.complete) {
+    parser.set_body_sink(&collect.payload);   // HTTP::collect again: more of the body first
+    return false;
+  }
+  return true;
+}
+
+void ProxyConnection::request_collected() {
+  if (!body_collected(request_parser_, request_body_, Event::HttpRequestData)) {
+    if (state_ == State::Closing || !tx_.local_response) return;
+    // The rule answered: the rest of the body is read and dropped.
+    tx_.http_collect = Collect{};
+    send_local_response();
+    response_done_ = true;
+    discarding_body_ = true;
+    state_ = State::ForwardingBody;
+    if (request_body_.complete) on_request_complete();
+    return;
+  }
+  request_body_.ready = true;
+  dispatch_request();
+}
+
+// The head goes out with the framing the released payload needs: the whole body collected →
+// Content-Length of what the rule left; part of a chunked body → the payload as one chunk and the
+// rest re-chunked as it is parsed; part of a Content-Length body → the length adjusted.
+void ProxyConnection::frame_collected_body(HeaderList& headers, CollectedBody& body, const HttpParser& parser,
+                                           std::string& payload) {
+  if (body.complete) {
+    headers.remove("Transfer-Encoding");
+    headers.replace("Content-Length", std::to_string(payload.size()));
+    return;
+  }
+  if (parser.chunked()) {
+    body.rechunk = true;
+    if (!payload.empty()) payload = fmt::format("{:x}\r\n{}\r\n", payload.size(), payload);
+    return;
+  }
+  const std::string* length = headers.last_value("Content-Length");
+  const uint64_t declared = length ? std::strtoull(length->c_str(), nullptr, 10) : body.input_bytes;
+  headers.replace("Content-Length", std::to_string(declared - body.input_bytes + payload.size()));
+}
+
+void ProxyConnection::send_rechunked(Socket* to, CollectedBody& body, bool last) {
+  if (!body.pending.empty()) {
+    send_owned(to, fmt::format("{:x}\r\n{}\r\n", body.pending.size(), body.pending));
+    body.pending.clear();
+  }
+  if (last) {
+    send_owned(to, std::string("0\r\n\r\n"));
+    body.rechunk = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP::collect: bytes held for CLIENT_DATA / SERVER_DATA
+
+void ProxyConnection::collect_client_bytes(const char* data, std::size_t len) {
+  Collect& collect = tx_.tcp_collect;
+  collect.payload.append(data, len);
+  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) client_data_ready();
+}
+
+void ProxyConnection::collect_server_bytes(const char* data, std::size_t len) {
+  Collect& collect = tx_.tcp_server_collect;
+  collect.payload.append(data, len);
+  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) server_data_ready();
+}
+
+// Fires the *_DATA event for what was collected and takes out what goes on: everything, unless the
+// rule collects again (then only what it released with TCP::release N).
+std::string ProxyConnection::take_released(Collect& collect, Event event) {
+  collect.requested = false;
+  collect.released = false;
+  collect.release_bytes = std::string::npos;
+  if (!fire(event)) return {};
+  std::size_t n = collect.payload.size();
+  if (collect.requested) n = collect.released ? std::min(collect.release_bytes, n) : 0;
+  std::string out = collect.payload.substr(0, n);
+  collect.payload.erase(0, n);
+  return out;
+}
+
+void ProxyConnection::client_data_ready() {
+  std::string bytes = take_released(tx_.tcp_collect, Event::ClientData);
+  if (state_ == State::Closing || bytes.empty()) return;
+  if (tcp_mode_ && state_ == State::Tunnel) {
+    send_owned(server_, std::move(bytes));
+    return;
+  }
+  // HTTP parses them as if they had just arrived; a TCP virtual sends them once connected.
+  stash_.append(bytes);
+  if (tcp_mode_) {
+    if (state_ == State::ReadingRequest) load_balance();
+    return;
+  }
+  pump_client();
+}
+
+void ProxyConnection::server_data_ready() {
+  std::string bytes = take_released(tx_.tcp_server_collect, Event::ServerData);
+  if (state_ == State::Closing || bytes.empty()) return;
+  on_server_data(bytes.data(), bytes.size());
+  flush(client_);   // corked pieces point into `bytes`
+}
+
+}  // namespace irulesd

@@ -1,0 +1,211 @@
+// Choosing the server: load balancing, rules choosing again (LB_SELECTED, LB_FAILED), persistence.
+#include "core/proxy_connection.h"
+
+#include <cstring>
+#include <ctime>
+
+#include "core/log.h"
+#include "core/net_util.h"
+
+namespace irulesd {
+
+// Chooses the server for the current request: the rule's node, or a member of the chosen pool,
+// starting where the pool's rotation says. LB_SELECTED fires for each choice, LB_FAILED when none is
+// left; a rule may choose again (LB::reselect, pool, node) a bounded number of times.
+void ProxyConnection::load_balance() {
+  state_ = State::Connecting;
+  connecting_target_ = lb_target();
+  member_attempts_ = 0;
+  if (!tx_.selected_node_addr.empty()) return try_next_member();
+  const Pool* pool = connecting_target_.empty() ? nullptr : version_->shared->config->find_pool(connecting_target_);
+  if (!pool || pool->members.empty()) return lb_failed();
+  // Every pool has its position from load time; find() never inserts, so workers share the map safely.
+  auto position = version_->shared->rr_positions.find(pool->name);
+  member_start_ = position == version_->shared->rr_positions.end()
+                      ? 0
+                      : position->second.fetch_add(1, std::memory_order_relaxed) % pool->members.size();
+  try_next_member();
+}
+
+void ProxyConnection::try_next_member() {
+  const bool by_node = !tx_.selected_node_addr.empty();
+  const Pool* pool = by_node ? nullptr : version_->shared->config->find_pool(connecting_target_);
+  const std::size_t candidates = by_node ? 1 : (pool ? pool->members.size() : 0);
+  if (member_attempts_ >= candidates) return lb_failed();
+  if (by_node) {
+    tx_.server_pool.clear();
+    tx_.server_addr = tx_.selected_node_addr;
+    tx_.server_port = tx_.selected_node_port != 0 ? tx_.selected_node_port : vs_.dest_port;
+    member_name_ = fmt::format("{}:{}", tx_.server_addr, tx_.server_port);
+  } else {
+    std::size_t index = (member_start_ + member_attempts_) % pool->members.size();
+    // Persistence decides the first choice; if that member cannot be reached, the pool's own order.
+    if (member_attempts_ == 0) {
+      if (std::optional<std::size_t> persisted = persisted_member(*pool)) index = *persisted;
+    }
+    const PoolMember& member = pool->members[index];
+    tx_.server_pool = pool->name;
+    tx_.server_addr = member.address;
+    tx_.server_port = member.port;
+    member_name_ = member.name;
+  }
+  ++member_attempts_;
+
+  if (!fire(Event::LbSelected)) return;
+  if (tx_.local_response) return answer_request_locally();
+  if (tx_.lb_reselect || lb_target() != connecting_target_) {
+    tx_.lb_reselect = false;
+    return reselect(false);
+  }
+
+  Socket* socket = new Socket{};
+  socket->owner = this;
+  socket->is_client = false;
+  uv_tcp_init(worker_.loop(), &socket->tcp);
+  socket->tcp.data = socket;
+  socket->connect.data = socket;
+  ++open_handles_;
+  connecting_ = socket;
+
+  sockaddr_in target{};
+  int err = make_ipv4(tx_.server_addr, tx_.server_port, target) ? 0 : UV_EINVAL;
+  const ConfigVersion& shared = *version_->shared;
+  const bool automap = tx_.snat.empty() ? vs_.snat == SnatType::Automap : tx_.snat == "automap";
+  if (err == 0 && automap && shared.has_snat_source) {
+    // SNAT automap: the member sees the internal self IP, as behind a BIG-IP.
+    err = uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&shared.snat_source), 0);
+  } else if (err == 0 && !tx_.snat.empty() && tx_.snat != "automap" && tx_.snat != "none") {
+    // `snat ADDR`: this address, any port.
+    sockaddr_in source{};
+    err = make_ipv4(tx_.snat, 0, source) ? uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&source), 0)
+                                         : UV_EINVAL;
+  }
+  if (err == 0) {
+    err = uv_tcp_connect(&socket->connect, &socket->tcp, reinterpret_cast<const sockaddr*>(&target),
+                         &ProxyConnection::on_connect);
+  }
+  if (err != 0) {
+    connecting_ = nullptr;
+    member_failed(socket, err);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistence (`persist …`)
+
+std::string ProxyConnection::persist_key() const {
+  const PersistRequest& persist = tx_.persist;
+  switch (persist.mode) {
+    case PersistMode::Universal:
+    case PersistMode::Hash:
+      return persist.key;
+    case PersistMode::SourceAddr:
+      return masked_address(tx_.client_addr, persist.mask_bits);
+    case PersistMode::DestAddr:
+      return masked_address(tx_.local_addr, persist.mask_bits);
+    case PersistMode::Cookie:
+      return {};
+  }
+  return {};
+}
+
+// The member of `pool` the persistence in force names for this request, if any.
+std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) const {
+  const PersistRequest& persist = tx_.persist;
+  if (!persist.active || persist.disabled) return std::nullopt;
+  std::string address;
+  uint16_t port = 0;
+  if (persist.mode == PersistMode::Cookie) {
+    if (tx_.request == nullptr) return std::nullopt;
+    const std::string name = persist.cookie_name.empty() ? default_persist_cookie_name(pool.name) : persist.cookie_name;
+    std::optional<std::string> value = request_cookie(tx_.request->headers, name);
+    if (!value) return std::nullopt;
+    auto member = decode_persist_cookie(*value);
+    if (!member) return std::nullopt;
+    address = member->first;
+    port = member->second;
+  } else {
+    const std::string key = persist_key();
+    if (key.empty()) return std::nullopt;
+    std::optional<PersistRecord> record = PersistenceStore::global().lookup(persist.mode, vs_.name, key);
+    if (!record || record->pool != pool.name) return std::nullopt;
+    address = record->address;
+    port = record->port;
+  }
+  for (std::size_t i = 0; i < pool.members.size(); ++i) {
+    if (pool.members[i].address == address && pool.members[i].port == port) return i;
+  }
+  return std::nullopt;
+}
+
+// A new server connection: the persistence record says where this key goes from now on.
+void ProxyConnection::remember_persistence() {
+  const PersistRequest& persist = tx_.persist;
+  if (!persist.active || persist.disabled || persist.mode == PersistMode::Cookie || tx_.server_pool.empty()) return;
+  const std::string key = persist_key();
+  if (key.empty()) return;
+  PersistenceStore::global().add(persist.mode, vs_.name, key,
+                                 PersistRecord{tx_.server_pool, tx_.server_addr, tx_.server_port}, persist.timeout_s);
+}
+
+// Cookie insert: the response carries the member in BIGipServer<pool> unless the request already
+// named that member.
+void ProxyConnection::insert_persist_cookie() {
+  const PersistRequest& persist = tx_.persist;
+  if (!persist.active || persist.disabled || persist.mode != PersistMode::Cookie || tx_.server_pool.empty()) return;
+  std::optional<std::string> value = encode_persist_cookie(tx_.server_addr, tx_.server_port);
+  if (!value) return;
+  const std::string name =
+      persist.cookie_name.empty() ? default_persist_cookie_name(tx_.server_pool) : persist.cookie_name;
+  if (request_cookie(request_.headers, name) == value) return;
+  std::string cookie = name + "=" + *value + "; path=/";
+  if (persist.cookie_expiration_s != 0) {
+    const std::time_t expires = std::time(nullptr) + persist.cookie_expiration_s;
+    std::tm gmt{};
+    gmtime_r(&expires, &gmt);
+    char date[64];
+    std::strftime(date, sizeof date, "%a, %d-%b-%Y %H:%M:%S GMT", &gmt);
+    cookie += "; expires=";
+    cookie += date;
+  }
+  response_.headers.add("Set-Cookie", cookie);
+}
+
+// A rule chose again: the same target's next member, or (a new pool/node, or after LB_FAILED) from
+// the start.
+void ProxyConnection::reselect(bool from_start) {
+  if (++lb_rounds_ > kMaxLbRounds) {
+    return reject_request(503, "Service Unavailable",
+                          fmt::format("Rules chose a server {} times for one request from {}:{} on {}; giving up",
+                                      kMaxLbRounds, tx_.client_addr, tx_.client_port, vs_.name));
+  }
+  if (from_start || lb_target() != connecting_target_) return load_balance();
+  try_next_member();
+}
+
+// No server could be chosen or reached: LB_FAILED lets a rule answer or choose again, else 503.
+void ProxyConnection::lb_failed() {
+  // LB::server still names the member that failed (or nothing, when there was none to try).
+  if (!fire(Event::LbFailed)) return;
+  if (tx_.local_response) return answer_request_locally();
+  if (tx_.lb_reselect || lb_target() != connecting_target_) {
+    tx_.lb_reselect = false;
+    return reselect(true);
+  }
+  const Pool* pool = version_->shared->config->find_pool(connecting_target_);
+  if (connecting_target_.empty()) {
+    return reject_request(503, "Service Unavailable",
+                          fmt::format("No pool selected for request from {}:{} on {}", tx_.client_addr,
+                                      tx_.client_port, vs_.name));
+  }
+  if (!pool || member_attempts_ == 0) {
+    return reject_request(503, "Service Unavailable",
+                          fmt::format("No members available for pool {} (client {}:{} on {})", connecting_target_,
+                                      tx_.client_addr, tx_.client_port, vs_.name));
+  }
+  reject_request(503, "Service Unavailable",
+                 fmt::format("No members available for pool {}: all {} members failed (client {}:{} on {})",
+                             pool->name, member_attempts_, tx_.client_addr, tx_.client_port, vs_.name));
+}
+
+}  // namespace irulesd
