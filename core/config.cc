@@ -29,6 +29,20 @@ const Rule* Config::find_rule(const std::string& name) const { return find_named
 
 const VirtualServer* Config::find_virtual(const std::string& name) const { return find_named(virtuals, name); }
 
+const Node* Config::find_node(const std::string& name) const { return find_named(nodes, name); }
+
+const SnatPool* Config::find_snat_pool(const std::string& name) const { return find_named(snat_pools, name); }
+
+const Monitor* Config::find_monitor(const std::string& name) const {
+  const Monitor* m = find_named(monitors, name);
+  return m ? m : find_named(builtin_monitors(), name);
+}
+
+const PersistenceProfile* Config::find_persistence(const std::string& name) const {
+  const PersistenceProfile* p = find_named(persistence_profiles, name);
+  return p ? p : find_named(builtin_persistence_profiles(), name);
+}
+
 const SelfIp* Config::automap_self_ip() const {
   // BIG-IP picks the self IP on the egress vlan; without routing tables the internal vlan is the one
   // that faces the pool members.

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <vector>
 
 namespace irulesd {
 
@@ -68,6 +69,55 @@ bool parse_netmask(std::string_view s) {
   if (!parse_ipv4(s, &mask)) return false;
   uint32_t inverted = ~mask;
   return (inverted & (inverted + 1)) == 0;
+}
+
+bool parse_tmsh_duration(std::string_view s, uint32_t* seconds) {
+  std::vector<uint64_t> parts;   // left to right: [[[days:]hours:]minutes:]seconds
+  for (;;) {
+    std::size_t colon = s.find(':');
+    std::string_view part = s.substr(0, colon);
+    // tmsh writes later parts with a leading zero (1:05:00), so zeros are fine here.
+    if (part.empty() || part.size() > 10 || part.find_first_not_of("0123456789") != std::string_view::npos ||
+        parts.size() == 4) {
+      return false;
+    }
+    uint64_t v = 0;
+    std::from_chars(part.data(), part.data() + part.size(), v);
+    parts.push_back(v);
+    if (colon == std::string_view::npos) break;
+    s.remove_prefix(colon + 1);
+  }
+  static constexpr uint64_t kUnit[] = {1, 60, 3600, 86400};   // from the right
+  static constexpr uint64_t kLimit[] = {60, 60, 24};
+  uint64_t total = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    uint64_t v = parts[parts.size() - 1 - i];
+    if (i + 1 < parts.size() && v >= kLimit[i]) return false;   // only the leading part may be large
+    total += v * kUnit[i];
+    if (total > 0xffffffffULL) return false;
+  }
+  *seconds = static_cast<uint32_t>(total);
+  return true;
+}
+
+std::string monitor_send_bytes(std::string_view send) {
+  std::string out;
+  out.reserve(send.size());
+  for (std::size_t i = 0; i < send.size(); ++i) {
+    char c = send[i];
+    if (c == '\\' && i + 1 < send.size()) {
+      char next = send[i + 1];
+      char replaced = next == 'r' ? '\r' : next == 'n' ? '\n' : next == 't' ? '\t' : next == '"' ? '"'
+                      : next == '\\' ? '\\' : 0;
+      if (replaced != 0) {
+        out.push_back(replaced);
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 // "/Common/x" -> "x"; the file name of a rule loaded from the rules folder.

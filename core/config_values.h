@@ -21,6 +21,13 @@ bool parse_cidr(std::string_view s, std::string* address, int* prefix_len, uint3
 uint32_t prefix_mask(int len);
 // A dotted netmask whose one bits are contiguous from the top.
 bool parse_netmask(std::string_view s);
+// A tmsh duration as the cookie persistence `expiration` takes it: SECONDS, M:S, H:M:S or D:H:M:S
+// (each part decimal; the parts after the first below 60, hours below 24). At most 2^32-1 seconds.
+bool parse_tmsh_duration(std::string_view s, uint32_t* seconds);
+// The bytes a monitor's `send` string puts on the wire: tmsh keeps `\r`, `\n`, `\t`, `\"` and `\\`
+// as two characters in the file; the monitor sends the control character (CR, LF, TAB, ", \). Any other
+// backslash is sent as it stands.
+std::string monitor_send_bytes(std::string_view send);
 // "/Common/x" -> "x": the file name of a rule loaded from the rules folder.
 std::string short_name(const std::string& name);
 // Reads a whole file; returns 0 or the errno of the failure.
