@@ -171,8 +171,9 @@ bool Parser::resolve_template(std::size_t index, std::vector<T>& out) {
     if (it != template_index_.end() && templates_[it->second].type == &type) {
       ok = resolve_template(it->second, out);
       resolved = out[templates_[it->second].index];
-    } else if (it != template_index_.end() || is_family_builtin(type.family, p.parent) ||
-               reported_unsupported(type.family, p.parent)) {
+    } else if (reported_unsupported(type.family, p.parent)) {
+      ok = false;   // the parent's definition has had its error
+    } else if (it != template_index_.end() || is_family_builtin(type.family, p.parent)) {
       error(p.parent_line, object, "defaults-from " + p.parent + " is not " + a_type(type));
       ok = false;
     } else if (is_bigip_builtin(type.family, p.parent)) {
