@@ -398,7 +398,7 @@ void ProxyConnection::on_request_complete() {
 
 void ProxyConnection::on_client_eof() {
   if (tx_.tcp_collect.requested && !tx_.tcp_collect.payload.empty()) {
-    client_data_ready();   // what was collected is all there will be
+    client_data_ready(true);   // what was collected is all there will be
     if (state_ == State::Closing) return;
   }
   if (tcp_mode_ && state_ != State::Tunnel) {
@@ -408,8 +408,13 @@ void ProxyConnection::on_client_eof() {
   }
   switch (state_) {
     case State::Tunnel:
-      // The client is done sending: deliver what is queued to the server, then close both.
-      close_after_flush(server_);
+      // The client is done sending: the server gets what is queued and then the FIN; its answer
+      // still flows back until it closes too (as BIG-IP keeps a half-closed connection).
+      if (server_->eof) {
+        close_after_flush(server_);
+      } else {
+        half_close(server_);
+      }
       return;
     case State::ReadingRequest:
       // Between requests or inside an incomplete head: nothing is owed to this client.
@@ -515,6 +520,11 @@ void ProxyConnection::on_server_data(const char* data, std::size_t len) {
     if (state_ != State::Closing) update_reading();
     return;
   }
+  process_server_bytes(data, len);
+}
+
+// Server bytes past any TCP::collect: parsed as responses, or relayed in a tunnel.
+void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
   std::size_t off = 0;
   while (off < len && state_ != State::Closing) {
     if (state_ == State::Tunnel) {
@@ -655,11 +665,16 @@ void ProxyConnection::finish_exchange() {
 
 void ProxyConnection::on_server_eof() {
   if (tx_.tcp_server_collect.requested && !tx_.tcp_server_collect.payload.empty()) {
-    server_data_ready();
+    server_data_ready(true);
     if (state_ == State::Closing) return;
   }
   if (state_ == State::Tunnel) {
-    close_after_flush(client_);
+    // The server is done sending: the client gets the rest and the FIN, and may still send.
+    if (client_->eof) {
+      close_after_flush(client_);
+    } else {
+      half_close(client_);
+    }
     return;
   }
   bool mid_response = state_ == State::AwaitingResponse || state_ == State::ForwardingBody;
@@ -721,10 +736,7 @@ void ProxyConnection::enter_tunnel() {
   }
   if (disabled_by_rule && !fire(Event::HttpDisabled)) return;
   // The client finished sending before the tunnel existed: pass its FIN on once its bytes are out.
-  if (client_->eof) {
-    close_after_flush(server_);
-    return;
-  }
+  if (client_->eof) half_close(server_);
   update_reading();
 }
 
@@ -894,6 +906,16 @@ void ProxyConnection::close_rule_timer(uint64_t id) {
       rule_timers_.erase(it);
       return;
     }
+  }
+}
+
+// The peer on `to`'s side gets what is queued and then a FIN; the other direction goes on.
+void ProxyConnection::half_close(Socket* to) {
+  if (!to || to->eof) return;
+  flush(to);
+  auto* req = new uv_shutdown_t{};
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&to->tcp), [](uv_shutdown_t* done, int) { delete done; }) != 0) {
+    delete req;
   }
 }
 

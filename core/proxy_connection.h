@@ -155,9 +155,11 @@ class ProxyConnection {
   // TCP::collect.
   void collect_client_bytes(const char* data, std::size_t len);
   void collect_server_bytes(const char* data, std::size_t len);
-  std::string take_released(Collect& collect, Event event);
-  void client_data_ready();
-  void server_data_ready();
+  std::string take_released(Collect& collect, Event event, bool final);
+  void client_data_ready(bool final);
+  void server_data_ready(bool final);
+  void process_server_bytes(const char* data, std::size_t len);
+  void half_close(Socket* to);
 
   // Flow.
   void enter_tunnel();

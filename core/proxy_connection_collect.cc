@@ -88,31 +88,39 @@ void ProxyConnection::send_rechunked(Socket* to, CollectedBody& body, bool last)
 void ProxyConnection::collect_client_bytes(const char* data, std::size_t len) {
   Collect& collect = tx_.tcp_collect;
   collect.payload.append(data, len);
-  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) client_data_ready();
+  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) client_data_ready(false);
 }
 
 void ProxyConnection::collect_server_bytes(const char* data, std::size_t len) {
   Collect& collect = tx_.tcp_server_collect;
   collect.payload.append(data, len);
-  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) server_data_ready();
+  if (collect.bytes == 0 || collect.payload.size() >= std::min(collect.bytes, kMaxCollect)) server_data_ready(false);
 }
 
-// Fires the *_DATA event for what was collected and takes out what goes on: everything, unless the
-// rule collects again (then only what it released with TCP::release N).
-std::string ProxyConnection::take_released(Collect& collect, Event event) {
-  collect.requested = false;
+// Fires CLIENT_DATA / SERVER_DATA for what was collected. As on BIG-IP the bytes stay held until
+// TCP::release (all of them, or the first N; without a new TCP::collect the rest goes on too) and the
+// event fires again as more arrive. Held bytes go on regardless at the collect limit and when the
+// peer has closed (`final`): a rule cannot make the proxy hold data for ever.
+std::string ProxyConnection::take_released(Collect& collect, Event event, bool final) {
   collect.released = false;
   collect.release_bytes = std::string::npos;
-  if (!fire(event)) return {};
-  std::size_t n = collect.payload.size();
-  if (collect.requested) n = collect.released ? std::min(collect.release_bytes, n) : 0;
+  // At the peer's close, bytes the rule has seen already go on without the event firing again.
+  if (!(final && collect.payload.size() == collect.seen) && !fire(event)) return {};
+  std::size_t n = 0;
+  if (collect.released) {
+    n = collect.requested ? std::min(collect.release_bytes, collect.payload.size()) : collect.payload.size();
+  } else if (final || collect.payload.size() >= kMaxCollect) {
+    collect.requested = false;
+    n = collect.payload.size();
+  }
   std::string out = collect.payload.substr(0, n);
   collect.payload.erase(0, n);
+  collect.seen = collect.payload.size();
   return out;
 }
 
-void ProxyConnection::client_data_ready() {
-  std::string bytes = take_released(tx_.tcp_collect, Event::ClientData);
+void ProxyConnection::client_data_ready(bool final) {
+  std::string bytes = take_released(tx_.tcp_collect, Event::ClientData, final);
   if (state_ == State::Closing || bytes.empty()) return;
   if (tcp_mode_ && state_ == State::Tunnel) {
     send_owned(server_, std::move(bytes));
@@ -127,10 +135,11 @@ void ProxyConnection::client_data_ready() {
   pump_client();
 }
 
-void ProxyConnection::server_data_ready() {
-  std::string bytes = take_released(tx_.tcp_server_collect, Event::ServerData);
+void ProxyConnection::server_data_ready(bool final) {
+  std::string bytes = take_released(tx_.tcp_server_collect, Event::ServerData, final);
   if (state_ == State::Closing || bytes.empty()) return;
-  on_server_data(bytes.data(), bytes.size());
+  // Past the collect: bytes released here are never collected again.
+  process_server_bytes(bytes.data(), bytes.size());
   flush(client_);   // corked pieces point into `bytes`
 }
 

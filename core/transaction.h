@@ -85,9 +85,10 @@ enum class ConnectionAction {
   Close,    // `TCP::close`: close once what was sent (TCP::respond) is delivered
 };
 
-// Bytes a rule holds back to inspect (HTTP::collect, TCP::collect) and then releases. The core
-// clears `requested` before the *_DATA event fires: a rule that collects again there keeps the
-// bytes collecting; otherwise they are released when the event is done.
+// Bytes a rule holds back to inspect (HTTP::collect, TCP::collect) and then releases. TCP: held until
+// TCP::release, the *_DATA event firing again as more arrive. HTTP: the core clears `requested`
+// before HTTP_*_DATA fires; a rule that collects again there keeps collecting, otherwise the body is
+// released when the event is done.
 struct Collect {
   bool requested = false;   // a collect is pending: the core buffers until `bytes` or the end
   std::size_t bytes = 0;    // 0 = whatever arrives next (TCP) / the whole body (HTTP)
@@ -95,6 +96,7 @@ struct Collect {
   // TCP::release N / HTTP::release: how much of the payload goes on now (npos = all of it).
   std::size_t release_bytes = 0;
   bool released = false;
+  std::size_t seen = 0;     // TCP: the payload's size when the rule last saw it
 };
 
 // `persist METHOD …`: how this connection's server choices stick (BIG-IP keeps it for the connection

@@ -2,6 +2,7 @@
 // client and "local" the virtual server's address; in server-side events (SERVER_CONNECTED,
 // HTTP_REQUEST_SEND, HTTP_RESPONSE, ...) or inside `serverside {…}`, "remote" is the pool member and
 // "local" the address the connection to it comes from (the SNAT address).
+#include <algorithm>
 #include <string>
 
 #include "tclext/command_table.h"
@@ -93,7 +94,7 @@ int TcpPayloadCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
   return payload_command(interp, side_collect(ctx).payload, objc, objv);
 }
 
-// TCP::release ?length?: let the collected bytes (or the first LENGTH) go on.
+// TCP::release ?length?: let the collected bytes (or the first LENGTH) go on; the result is how many.
 int TcpReleaseCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc > 2) {
     Tcl_WrongNumArgs(interp, 1, objv, "?length?");
@@ -104,8 +105,8 @@ int TcpReleaseCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
   if (objc == 2 && parse_size(interp, objv[1], "length", &bytes) != TCL_OK) return TCL_ERROR;
   collect.released = true;
   collect.release_bytes = bytes;
-  collect.requested = false;   // released: no longer collecting
-  Tcl_ResetResult(interp);
+  collect.requested = false;   // released: no longer collecting (a TCP::collect after this collects again)
+  Tcl_SetObjResult(interp, Tcl_NewWideIntObj(static_cast<Tcl_WideInt>(std::min(bytes, collect.payload.size()))));
   return TCL_OK;
 }
 

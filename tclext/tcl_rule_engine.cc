@@ -102,11 +102,34 @@ class TclRuleEngineFactory final : public RuleEngineFactory {
     // The parser only needs an interpreter for its messages: a bare one is enough.
     Tcl_Interp* interp = Tcl_CreateInterp();
     std::vector<ConfigError> errors;
+    std::map<std::string, uint32_t> events_by_rule;   // rule -> event bits it handles
     for (const Rule& rule : config.rules) {
       LoadedRule loaded;
       load_rule(interp, rule, &loaded, &errors, &config);
+      uint32_t& bits = events_by_rule[rule.name];
+      for (const Handler& handler : loaded.handlers) bits |= event_bit(handler.event);
     }
     Tcl_DeleteInterp(interp);
+    // BIG-IP refuses a rule with HTTP events on a virtual without an http profile (they could never
+    // fire there).
+    constexpr uint32_t kNeedsHttp =
+        event_bits({Event::HttpRequest, Event::HttpRequestData, Event::HttpRequestSend, Event::HttpRequestRelease,
+                    Event::HttpResponse, Event::HttpResponseData, Event::HttpResponseRelease, Event::HttpDisabled});
+    for (const VirtualServer& vs : config.virtuals) {
+      if (vs.has_http_profile) continue;
+      for (const std::string& name : vs.rules) {
+        const uint32_t needs = events_by_rule[canonical_name(name)] & kNeedsHttp;
+        for (std::size_t i = 0; needs != 0 && i < kEventCount; ++i) {
+          if (needs & (1u << i)) {
+            errors.push_back(ConfigError{vs.loc.file, vs.loc.line,
+                                         "virtual " + vs.name + ": rule " + canonical_name(name) + " handles " +
+                                             event_name(static_cast<Event>(i)) +
+                                             ", which needs an http profile on the virtual"});
+            break;
+          }
+        }
+      }
+    }
     return errors;
   }
 

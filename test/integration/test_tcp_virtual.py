@@ -102,14 +102,14 @@ when CLIENT_DATA {
     def test_collect_across_several_reads_until_the_length(self):
         self.start_tcp_backend("a", f"{NET}.11")
         self.start('when CLIENT_ACCEPTED { TCP::collect 10 }\n'
-                   'when CLIENT_DATA { log local0. "data [TCP::payload]" }')
+                   'when CLIENT_DATA { log local0. "data [TCP::payload] released [TCP::release]" }')
         offset = self.log_size()
         with harness.RawClient(*VIP) as client:
             client.send(b"12345")
             time.sleep(0.2)   # two reads on the proxy's side
             client.send(b"67890")
             self.assertEqual(client.reader.read1(100), b"a:1234567890")
-        self.wait_log(r"data 1234567890", start=offset)
+        self.wait_log(r"data 1234567890 released 10", start=offset)
 
     def test_respond_and_close_answer_without_a_server(self):
         received = self.start_tcp_backend("a", f"{NET}.11")
@@ -151,7 +151,7 @@ when SERVER_DATA {
         self.start_backend("web", f"{NET}.11", port=9001)
         rule = r"""
 when CLIENT_ACCEPTED { TCP::collect }
-when CLIENT_DATA { log local0. "first line: [lindex [split [TCP::payload] \r] 0]" }
+when CLIENT_DATA { log local0. "first line: [lindex [split [TCP::payload] \r] 0]"; TCP::release }
 when HTTP_REQUEST { log local0. "then HTTP_REQUEST [HTTP::uri]" }
 """
         self.start(rule, profiles=("/Common/http", "/Common/tcp"))
@@ -160,6 +160,45 @@ when HTTP_REQUEST { log local0. "then HTTP_REQUEST [HTTP::uri]" }
         self.assertEqual(response.returncode, 0, response.stderr)
         self.wait_log(r"then HTTP_REQUEST /raw\?x=1", start=offset)
         self.assertIn("first line: GET /raw?x=1 HTTP/1.1", self.log_text()[offset:])
+
+    def test_every_server_answer_rewritten_with_release_and_collect_again(self):
+        self.start_tcp_backend("a", f"{NET}.11")
+        rule = r"""
+when SERVER_CONNECTED { TCP::collect }
+when SERVER_DATA {
+    TCP::payload replace 0 1 "A"
+    TCP::release
+    TCP::collect
+}
+"""
+        self.start(rule)
+        with harness.RawClient(*VIP) as client:
+            for word in [b"one", b"two", b"three"]:
+                client.send(word)
+                self.assertEqual(client.reader.read1(100), b"A:" + word)
+
+    def test_without_release_the_bytes_stay_held_until_the_client_closes(self):
+        received = self.start_tcp_backend("a", f"{NET}.11")
+        self.start('when CLIENT_ACCEPTED { TCP::collect }\n'
+                   'when CLIENT_DATA { log local0. "holding [TCP::payload length]" }')
+        offset = self.log_size()
+        with harness.RawClient(*VIP) as client:
+            client.send(b"held")
+            self.wait_log(r"holding 4", start=offset)
+            client.send(b"more")
+            self.wait_log(r"holding 8", start=offset)
+            time.sleep(0.2)
+            self.assertNotIn("heldmore", received())
+            client.sock.shutdown(1)   # the peer's close releases what is held
+            self.assertEqual(client.read_until_close(), (b"a:heldmore", "eof"))
+
+    def test_a_half_closed_client_still_gets_the_servers_answer(self):
+        self.start_tcp_backend("a", f"{NET}.11")
+        self.start('when CLIENT_ACCEPTED { log local0. accepted }')
+        with harness.RawClient(*VIP) as client:
+            client.send(b"question")
+            client.sock.shutdown(1)   # FIN right after the bytes
+            self.assertEqual(client.read_until_close(), (b"a:question", "eof"))
 
 
 if __name__ == "__main__":

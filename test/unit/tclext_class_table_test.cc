@@ -49,6 +49,7 @@ std::shared_ptr<Config> config_with_rule(const std::string& rule) {
   auto config = std::make_shared<Config>(*parsed.config);
   config->rules.push_back(Rule{"/Common/r", rule, SourceLoc{kFile, 1}});
   VirtualServer vs;
+  vs.has_http_profile = true;   // the rules handle HTTP events
   vs.name = "/Common/vs";
   vs.rules = {"/Common/r"};
   config->virtuals.push_back(vs);

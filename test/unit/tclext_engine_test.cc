@@ -41,6 +41,7 @@ struct Harness {
     pool.name = "/Common/api_pool";
     config->pools.push_back(pool);
     VirtualServer vs;
+    vs.has_http_profile = true;   // the rules handle HTTP events
     vs.name = "/Common/vs";
     vs.has_http_profile = true;
     int line = 10;
@@ -269,6 +270,7 @@ TEST_CASE("engines on two threads each run their own interpreter", "[tclext]") {
                                "when HTTP_REQUEST { incr n ; if { $n != [TCP::client_port] + 1 } { error bad } }\n",
                                SourceLoc{kFile, 1}});
   VirtualServer vs;
+  vs.has_http_profile = true;   // the rules handle HTTP events
   vs.name = "/Common/vs";
   vs.rules = {"/Common/r"};
   config->virtuals.push_back(vs);

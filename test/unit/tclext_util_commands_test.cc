@@ -96,6 +96,7 @@ std::shared_ptr<Config> one_rule_config(const std::string& text) {
   config->file = kFile;
   config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
   VirtualServer vs;
+  vs.has_http_profile = true;   // the rules handle HTTP events
   vs.name = "/Common/vs";
   vs.rules = {"/Common/r"};
   config->virtuals.push_back(vs);
