@@ -39,6 +39,7 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
   response_parser_.set_response_target(&response_);
   tx_.virtual_name = vs.name;
   tx_.services = worker.services();
+  tx_.worker_index = worker.index();
 }
 
 void ProxyConnection::accept(uv_stream_t* listener) {
@@ -299,6 +300,7 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
 void ProxyConnection::on_request_head() {
   tx_.begin_request();
   tx_.request = &request_;
+  ++tx_.request_count;
   request_done_ = false;
   response_done_ = false;
   discarding_body_ = false;

@@ -192,6 +192,17 @@ void ProxyConnection::lb_failed() {
     tx_.lb_reselect = false;
     return reselect(true);
   }
+  if (!tcp_mode_ && !tx_.http_fallback.empty() && tx_.request != nullptr) {
+    // HTTP::fallback: the client is sent elsewhere instead of a 503, as BIG-IP's fallback host.
+    log_line(LogLevel::Info, "No member could take the request from {}:{} on {}: redirected to fallback {}",
+             tx_.client_addr, tx_.client_port, vs_.name, tx_.http_fallback);
+    tx_.local_response = std::make_unique<LocalResponse>();
+    tx_.local_response->status = 302;
+    tx_.local_response->version_minor = 0;
+    tx_.local_response->headers.add("Location", tx_.http_fallback);
+    tx_.has_responded = true;
+    return answer_request_locally();
+  }
   const Pool* pool = version_->shared->config->find_pool(connecting_target_);
   if (connecting_target_.empty()) {
     return reject_request(503, "Service Unavailable",

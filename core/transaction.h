@@ -127,6 +127,8 @@ struct Transaction {
   uint16_t client_port = 0;
   std::string local_addr;
   uint16_t local_port = 0;
+  int worker_index = 0;          // TMM::cmp_unit: the worker thread serving the connection
+  uint32_t request_count = 0;    // HTTP::request_num: requests on this connection so far, this one included
 
   // The server side: the member chosen (LB_SELECTED on) and, once connected (SERVER_CONNECTED on),
   // the address the connection to it comes from (the SNAT address).
@@ -158,6 +160,9 @@ struct Transaction {
   PersistRequest persist;
   bool http_disabled = false;  // `HTTP::disable`: tunnel once the current request is forwarded
   ConnectionAction action = ConnectionAction::None;
+  // `HTTP::fallback URL`: where the client is redirected when no member can take the request (as the
+  // http profile's fallback-host); empty = none.
+  std::string http_fallback;
   // HTTP::respond / HTTP::redirect for the current request; has_responded stays set until the
   // next request (HTTP::has_responded).
   std::unique_ptr<LocalResponse> local_response;
