@@ -175,10 +175,25 @@ int LbServerCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
 }
 
 const char* lb_mode_name(LbMode mode) {
+  // Short names in the style of BIG-IP's LB::mode; the tmsh spelling is lb_mode_tmsh_name().
   switch (mode) {
     case LbMode::RoundRobin: return "rr";
-    default: return "other";   // the other methods' names come with them (traffic management)
+    case LbMode::RatioMember:
+    case LbMode::RatioNode: return "ratio";
+    case LbMode::LeastConnectionsMember:
+    case LbMode::LeastConnectionsNode: return "least_conn";
+    case LbMode::WeightedLeastConnectionsMember:
+    case LbMode::WeightedLeastConnectionsNode: return "weighted_least_conn";
+    case LbMode::RatioLeastConnectionsMember:
+    case LbMode::RatioLeastConnectionsNode: return "ratio_least_conn";
+    case LbMode::FastestNode: return "fastest";
+    case LbMode::FastestAppResponse: return "fastest_app_response";
+    case LbMode::ObservedMember:
+    case LbMode::ObservedNode: return "observed";
+    case LbMode::PredictiveMember:
+    case LbMode::PredictiveNode: return "predictive";
   }
+  return "rr";
 }
 
 // LB::mode: the current pool's load-balancing method, in BIG-IP's short form ("rr").
