@@ -18,7 +18,10 @@ std::shared_ptr<ConfigVersion> make_config_version(std::shared_ptr<const Config>
                         "virtual " + vs.name + ": destination " + key + " is already used by " + it->second->name});
     }
   }
-  for (const Pool& pool : cfg.pools) version->rr_positions.try_emplace(pool.name, 0u);
+  for (const Pool& pool : cfg.pools) {
+    version->rr_positions.try_emplace(pool.name, 0u);
+    version->pools.push_back(make_pool_runtime(cfg, pool));
+  }
   if (const SelfIp* self = cfg.automap_self_ip()) {
     version->has_snat_source = make_ipv4(self->address, 0, version->snat_source);
   }
@@ -30,6 +33,13 @@ std::shared_ptr<ConfigVersion> make_config_version(std::shared_ptr<const Config>
   }
   if (!errors.empty()) return nullptr;
   return version;
+}
+
+const PoolRuntime* ConfigVersion::runtime_of(const Pool* pool) const {
+  if (pool == nullptr || config->pools.empty()) return nullptr;
+  const std::ptrdiff_t index = pool - config->pools.data();
+  if (index < 0 || static_cast<std::size_t>(index) >= pools.size()) return nullptr;
+  return pools[static_cast<std::size_t>(index)].get();
 }
 
 }  // namespace irulesd

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/pool_runtime.h"
 
 namespace irulesd {
 
@@ -25,7 +26,14 @@ struct ConfigVersion {
   // for keys it does not listen on yet. Keys already open keep their sockets across versions.
   std::map<std::string, std::vector<int>> new_listen_fds;
   // Round-robin position per pool, shared by all workers so that the pool sees one rotation.
+  // (Kept for versions made without make_config_version; load balancing uses `pools`.)
   mutable std::map<std::string, std::atomic<uint32_t>> rr_positions;
+  // Per pool, in config->pools order: policy, candidates, shared member stats.
+  std::vector<std::unique_ptr<PoolRuntime>> pools;
+  // The runtime of a pool of this version's config; nullptr for one it does not have.
+  const PoolRuntime* runtime_of(const Pool* pool) const;
+  // SNAT pools: the rotation over each virtual's snat pool addresses.
+  mutable std::atomic<uint32_t> snat_rotation{0};
   // SNAT automap source (the internal self IP), when the config has a self IP.
   bool has_snat_source = false;
   sockaddr_in snat_source{};

@@ -34,6 +34,17 @@ std::shared_ptr<EndpointStats> MemberRegistry::node(const std::string& address) 
   return find_or_make(nodes_, address);
 }
 
+std::shared_ptr<std::atomic<uint32_t>> MemberRegistry::virtual_connections(const std::string& virtual_name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::weak_ptr<std::atomic<uint32_t>>& slot = virtuals_[virtual_name];
+  std::shared_ptr<std::atomic<uint32_t>> counter = slot.lock();
+  if (!counter) {
+    counter = std::make_shared<std::atomic<uint32_t>>(0);
+    slot = counter;
+  }
+  return counter;
+}
+
 void MemberRegistry::sample() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto* map : {&members_, &nodes_}) {

@@ -41,6 +41,8 @@ class MemberRegistry {
   std::shared_ptr<EndpointStats> member(const std::string& pool, const std::string& address, uint16_t port);
   // The stats of the node at ADDR (shared by every pool that has a member there).
   std::shared_ptr<EndpointStats> node(const std::string& address);
+  // Client connections open on a virtual server now, all workers (its connection-limit).
+  std::shared_ptr<std::atomic<uint32_t>> virtual_connections(const std::string& virtual_name);
   // Once a second (observed / predictive): every endpoint's connections sampled, with the trend.
   void sample();
 
@@ -48,6 +50,7 @@ class MemberRegistry {
   std::mutex mutex_;
   std::map<std::string, std::weak_ptr<EndpointStats>> members_;
   std::map<std::string, std::weak_ptr<EndpointStats>> nodes_;
+  std::map<std::string, std::weak_ptr<std::atomic<uint32_t>>> virtuals_;
 };
 
 }  // namespace irulesd

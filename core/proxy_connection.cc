@@ -66,6 +66,16 @@ void ProxyConnection::accept(uv_stream_t* listener) {
   tx_.local_addr = address_string(local);
   tx_.local_port = address_port(local);
 
+  if (vs_.connection_limit != 0) {
+    // The virtual's connection-limit counts every worker's connections.
+    virtual_connections_ = MemberRegistry::global().virtual_connections(vs_.name);
+    if (virtual_connections_->fetch_add(1, std::memory_order_relaxed) >= vs_.connection_limit) {
+      log_line(LogLevel::Warning, "Connection from {}:{} to {} reset: connection-limit {} reached", tx_.client_addr,
+               tx_.client_port, vs_.name, vs_.connection_limit);
+      reset_client();
+      return;
+    }
+  }
   if (!ipv4_in_network(tx_.client_addr, vs_.source_address, vs_.source_prefix_len)) {
     log_line(LogLevel::Info, "Connection from {}:{} to {} rejected: source not in {}/{}", tx_.client_addr,
              tx_.client_port, vs_.name, vs_.source_address, vs_.source_prefix_len);
@@ -136,6 +146,7 @@ void ProxyConnection::on_connect(uv_connect_t* req, int status) {
   ProxyConnection* self = socket->owner;
   if (self->connecting_ != socket || self->state_ == State::Closing) return;  // already closed
   self->connecting_ = nullptr;
+  self->stop_connect_timer();
   Cork cork(*self);
   if (status != 0) {
     self->member_failed(socket, status);
@@ -245,6 +256,7 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
       case State::ForwardingBody: {
         bool in_body = state_ == State::ForwardingBody;
         if (in_body) request_parser_.set_body_sink(request_body_.rechunk ? &request_body_.pending : nullptr);
+        if (!in_body && request_parser_.between_messages()) head_started_ms_ = uv_now(worker_.loop());
         ParseResult r = request_parser_.feed(data + off, len - off);
         if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !discarding_body_) {
           if (request_body_.rechunk) {
@@ -472,6 +484,7 @@ void ProxyConnection::on_server_connected(Socket* socket) {
   tx_.server_local_addr = address_string(local);
   tx_.server_local_port = address_port(local);
   tx_.server_connected = true;
+  server_connection_counted(true);
   remember_persistence();
   response_parser_.reset();   // a new server connection starts a new response stream
   set_reading(server_, true);
@@ -491,7 +504,16 @@ void ProxyConnection::on_server_connected(Socket* socket) {
 void ProxyConnection::send_request_head() {
   if (!fire(Event::HttpRequestSend) || !fire(Event::HttpRequestRelease)) return;
   response_parser_.set_expect_no_body(request_.method == "HEAD");
+  if (vs_.http.insert_xforwarded_for) request_.headers.add("X-Forwarded-For", tx_.client_addr);
   flush(server_);   // a corked earlier head may still point into the buffer
+  // The member has one more request it has not answered (fastest, fastest-app-response).
+  if (!awaiting_response_ && !tunnel_after_head_) {
+    for (EndpointStats* stats : {server_member_stats_, server_node_stats_}) {
+      if (stats) stats->outstanding_requests.fetch_add(1, std::memory_order_relaxed);
+    }
+    awaiting_response_ = server_member_stats_ != nullptr || server_node_stats_ != nullptr;
+    request_sent_ms_ = uv_now(worker_.loop());
+  }
   std::string collected;
   if (request_body_.ready) {
     collected = std::move(tx_.http_collect.payload);
@@ -575,6 +597,7 @@ void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
 }
 
 void ProxyConnection::on_response_head() {
+  if (awaiting_response_ && response_.status >= 200) response_head_arrived();
   tx_.response = &response_;
   if (!fire(Event::HttpResponse)) return;
   if (tx_.local_response) {
@@ -703,12 +726,14 @@ void ProxyConnection::close_server() {
     uv_close(reinterpret_cast<uv_handle_t*>(&server_->tcp), &ProxyConnection::on_socket_closed);
     server_ = nullptr;
     server_target_.clear();
+    server_connection_counted(false);
     if (tx_.server_connected) {
       tx_.server_connected = false;
       fire(Event::ServerClosed);
     }
   }
   if (connecting_) {
+    stop_connect_timer();
     uv_close(reinterpret_cast<uv_handle_t*>(&connecting_->tcp), &ProxyConnection::on_socket_closed);
     connecting_ = nullptr;
   }
@@ -957,6 +982,18 @@ void ProxyConnection::close_client(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(&timer->timer), &ProxyConnection::on_rule_timer_closed);
   }
   rule_timers_.clear();
+  if (connect_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(connect_timer_), [](uv_handle_t* handle) {
+      auto* self = static_cast<ProxyConnection*>(handle->data);
+      delete reinterpret_cast<uv_timer_t*>(handle);
+      self->handle_closed();
+    });
+    connect_timer_ = nullptr;
+  }
+  if (virtual_connections_) {
+    virtual_connections_->fetch_sub(1, std::memory_order_relaxed);
+    virtual_connections_.reset();
+  }
   if (!client_) return;
   if (reset && accepted_ && uv_tcp_close_reset(&client_->tcp, &ProxyConnection::on_socket_closed) == 0) return;
   uv_close(reinterpret_cast<uv_handle_t*>(&client_->tcp), &ProxyConnection::on_socket_closed);
@@ -970,6 +1007,15 @@ void ProxyConnection::begin_drain() {
 }
 
 void ProxyConnection::check_idle(uint64_t now_ms) {
+  const uint64_t head_timeout_ms = uint64_t{vs_.http.request_header_timeout_s} * 1000;
+  if (head_timeout_ms != 0 && state_ == State::ReadingRequest && !tcp_mode_ &&
+      !request_parser_.between_messages() && request_parser_.in_head() && now_ms - head_started_ms_ >= head_timeout_ms) {
+    // A client that sends its request head too slowly (slowloris) holds nothing past this.
+    log_line(LogLevel::Info, "Request head from {}:{} on {} not complete after {} s (request-header timeout of profile {}); reset",
+             tx_.client_addr, tx_.client_port, vs_.name, vs_.http.request_header_timeout_s, vs_.http.name);
+    reset_client();
+    return;
+  }
   uint64_t timeout_ms = uint64_t{vs_.tcp.idle_timeout_s} * 1000;
   if (timeout_ms == 0 || state_ == State::Closing || now_ms - last_activity_ms_ < timeout_ms) return;
   log_line(LogLevel::Info, "Connection {}:{} on {} idle for {} s (idle-timeout of profile {}); reset",

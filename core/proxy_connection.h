@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/http_parser.h"
+#include "core/member_stats.h"
 #include "core/transaction.h"
 #include "core/worker.h"
 
@@ -160,6 +161,10 @@ class ProxyConnection {
   void server_data_ready(bool final);
   void process_server_bytes(const char* data, std::size_t len);
   void half_close(Socket* to);
+  void start_connect_timer();
+  void stop_connect_timer();
+  void server_connection_counted(bool open);
+  void response_head_arrived();
 
   // Flow.
   void enter_tunnel();
@@ -190,7 +195,19 @@ class ProxyConnection {
   Socket* client_ = nullptr;
   Socket* server_ = nullptr;      // connected server socket
   Socket* connecting_ = nullptr;  // server socket while connecting
-  int open_handles_ = 0;          // sockets and rule timers not yet closed
+  int open_handles_ = 0;          // sockets, rule timers and the connect timer not yet closed
+  // Load balancing: which members were tried for this request, and the shared stats of the member
+  // being connected to / connected (connections, outstanding requests, response time).
+  std::vector<bool> tried_;
+  EndpointStats* connecting_member_stats_ = nullptr;
+  EndpointStats* connecting_node_stats_ = nullptr;
+  EndpointStats* server_member_stats_ = nullptr;
+  EndpointStats* server_node_stats_ = nullptr;
+  uint64_t request_sent_ms_ = 0;
+  bool awaiting_response_ = false;   // counted in the member's outstanding requests
+  uv_timer_t* connect_timer_ = nullptr;   // the server-side tcp profile's connect timeout
+  std::shared_ptr<std::atomic<uint32_t>> virtual_connections_;   // counted against connection-limit
+  uint64_t head_started_ms_ = 0;   // when the request head now arriving began (request-header timeout)
   std::vector<RuleTimer*> rule_timers_;
   State state_ = State::ReadingRequest;
   std::string stash_;             // client bytes received but not yet processed

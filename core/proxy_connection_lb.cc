@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/net_util.h"
+#include "core/pool_runtime.h"
 
 namespace irulesd {
 
@@ -30,24 +31,45 @@ void ProxyConnection::load_balance() {
 void ProxyConnection::try_next_member() {
   const bool by_node = !tx_.selected_node_addr.empty();
   const Pool* pool = by_node ? nullptr : version_->shared->config->find_pool(connecting_target_);
-  const std::size_t candidates = by_node ? 1 : (pool ? pool->members.size() : 0);
-  if (member_attempts_ >= candidates) return lb_failed();
+  connecting_member_stats_ = nullptr;
+  connecting_node_stats_ = nullptr;
   if (by_node) {
+    if (member_attempts_ >= 1) return lb_failed();
     tx_.server_pool.clear();
     tx_.server_addr = tx_.selected_node_addr;
     tx_.server_port = tx_.selected_node_port != 0 ? tx_.selected_node_port : vs_.dest_port;
-    member_name_ = fmt::format("{}:{}", tx_.server_addr, tx_.server_port);
+    member_name_ = fmt::format("node {}:{}", tx_.server_addr, tx_.server_port);
   } else {
-    std::size_t index = (member_start_ + member_attempts_) % pool->members.size();
-    // Persistence decides the first choice; if that member cannot be reached, the pool's own order.
-    if (member_attempts_ == 0) {
-      if (std::optional<std::size_t> persisted = persisted_member(*pool)) index = *persisted;
+    if (!pool || pool->members.empty()) return lb_failed();
+    const PoolRuntime* runtime = version_->shared->runtime_of(pool);
+    if (member_attempts_ == 0) tried_.assign(pool->members.size(), false);
+    std::optional<std::size_t> index;
+    // Persistence decides the first choice; if that member cannot be reached, the pool's own method.
+    if (member_attempts_ == 0) index = persisted_member(*pool);
+    if (!index && runtime != nullptr) {
+      // The pool's load-balancing method over the members not tried yet for this request.
+      thread_local std::vector<LbCandidate> candidates;
+      candidates = runtime->candidates;
+      for (std::size_t i = 0; i < candidates.size(); ++i) candidates[i].excluded = tried_[i];
+      const int chosen = lb_choose(runtime->policy, candidates, runtime->rotation,
+                                   static_cast<int64_t>(uv_now(worker_.loop())));
+      if (chosen < 0) return lb_failed();
+      index = static_cast<std::size_t>(chosen);
+    } else if (!index) {
+      // A version made without its pools' runtime: the pool's rotation.
+      if (member_attempts_ >= pool->members.size()) return lb_failed();
+      index = (member_start_ + member_attempts_) % pool->members.size();
     }
-    const PoolMember& member = pool->members[index];
+    tried_[*index] = true;
+    const PoolMember& member = pool->members[*index];
     tx_.server_pool = pool->name;
     tx_.server_addr = member.address;
     tx_.server_port = member.port;
     member_name_ = member.name;
+    if (runtime != nullptr) {
+      connecting_member_stats_ = runtime->member_stats[*index].get();
+      connecting_node_stats_ = runtime->node_stats[*index].get();
+    }
   }
   ++member_attempts_;
 
@@ -71,7 +93,17 @@ void ProxyConnection::try_next_member() {
   int err = make_ipv4(tx_.server_addr, tx_.server_port, target) ? 0 : UV_EINVAL;
   const ConfigVersion& shared = *version_->shared;
   const bool automap = tx_.snat.empty() ? vs_.snat == SnatType::Automap : tx_.snat == "automap";
-  if (err == 0 && automap && shared.has_snat_source) {
+  const bool snat_pool = tx_.snat.empty() && vs_.snat == SnatType::Snat && vs_.snat_pool &&
+                         !vs_.snat_pool->addresses.empty();
+  if (err == 0 && snat_pool) {
+    // `snat pool P`: its addresses in turn, one per server connection.
+    const std::vector<std::string>& addresses = vs_.snat_pool->addresses;
+    sockaddr_in source{};
+    const std::string& address =
+        addresses[shared.snat_rotation.fetch_add(1, std::memory_order_relaxed) % addresses.size()];
+    err = make_ipv4(address, 0, source) ? uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&source), 0)
+                                        : UV_EINVAL;
+  } else if (err == 0 && automap && shared.has_snat_source) {
     // SNAT automap: the member sees the internal self IP, as behind a BIG-IP.
     err = uv_tcp_bind(&socket->tcp, reinterpret_cast<const sockaddr*>(&shared.snat_source), 0);
   } else if (err == 0 && !tx_.snat.empty() && tx_.snat != "automap" && tx_.snat != "none") {
@@ -87,6 +119,61 @@ void ProxyConnection::try_next_member() {
   if (err != 0) {
     connecting_ = nullptr;
     member_failed(socket, err);
+    return;
+  }
+  start_connect_timer();
+}
+
+// The server-side tcp profile's connect timeout (from its syn-max-retrans): a member that does not
+// answer in time counts as failed, and the next one is tried.
+void ProxyConnection::start_connect_timer() {
+  if (connect_timer_ == nullptr) {
+    connect_timer_ = new uv_timer_t{};
+    uv_timer_init(worker_.loop(), connect_timer_);
+    connect_timer_->data = this;
+    ++open_handles_;
+  }
+  uv_timer_start(connect_timer_, [](uv_timer_t* timer) {
+    auto* self = static_cast<ProxyConnection*>(timer->data);
+    Socket* socket = self->connecting_;
+    if (socket == nullptr || self->state_ == State::Closing) return;
+    self->connecting_ = nullptr;
+    Cork cork(*self);
+    self->member_failed(socket, UV_ETIMEDOUT);
+  }, vs_.server_tcp.connect_timeout_ms(), 0);
+}
+
+void ProxyConnection::stop_connect_timer() {
+  if (connect_timer_ != nullptr) uv_timer_stop(connect_timer_);
+}
+
+// A server connection opened or closed: the shared counts load balancing and limits read.
+void ProxyConnection::server_connection_counted(bool open) {
+  if (open) {
+    server_member_stats_ = connecting_member_stats_;
+    server_node_stats_ = connecting_node_stats_;
+    if (server_member_stats_) server_member_stats_->connection_opened();
+    if (server_node_stats_) server_node_stats_->connection_opened();
+    return;
+  }
+  if (awaiting_response_) response_head_arrived();
+  if (server_member_stats_) server_member_stats_->connection_closed();
+  if (server_node_stats_) server_node_stats_->connection_closed();
+  server_member_stats_ = nullptr;
+  server_node_stats_ = nullptr;
+}
+
+// A response head came back (or its server went away): one outstanding request fewer, and the
+// smoothed response time (fastest-app-response) moves towards this one.
+void ProxyConnection::response_head_arrived() {
+  awaiting_response_ = false;
+  for (EndpointStats* stats : {server_member_stats_, server_node_stats_}) {
+    if (stats == nullptr) continue;
+    stats->outstanding_requests.fetch_sub(1, std::memory_order_relaxed);
+    const uint64_t took_us = (uv_now(worker_.loop()) - request_sent_ms_) * 1000;
+    const uint32_t before = stats->response_time_us.load(std::memory_order_relaxed);
+    stats->response_time_us.store(static_cast<uint32_t>(before == 0 ? took_us : (before * 7 + took_us) / 8),
+                                  std::memory_order_relaxed);
   }
 }
 
@@ -132,8 +219,18 @@ std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) c
     address = record->address;
     port = record->port;
   }
+  const PoolRuntime* runtime = version_->shared->runtime_of(&pool);
   for (std::size_t i = 0; i < pool.members.size(); ++i) {
-    if (pool.members[i].address == address && pool.members[i].port == port) return i;
+    if (pool.members[i].address != address || pool.members[i].port != port) continue;
+    // A persisted client still reaches a user-disabled member, never a forced-offline or down one.
+    if (runtime != nullptr) {
+      const LbCandidate& candidate = runtime->candidates[i];
+      if (runtime->forced_offline[i] || !candidate.member->monitor_up.load(std::memory_order_relaxed) ||
+          (candidate.node != nullptr && !candidate.node->monitor_up.load(std::memory_order_relaxed))) {
+        return std::nullopt;
+      }
+    }
+    return i;
   }
   return std::nullopt;
 }
