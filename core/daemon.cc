@@ -10,6 +10,8 @@
 #include <iostream>
 
 #include "core/log.h"
+#include "core/member_stats.h"
+#include "core/monitor_targets.h"
 #include "core/net_util.h"
 
 namespace irulesd {
@@ -144,9 +146,13 @@ int Daemon::run() {
     workers_.push_back(std::make_unique<Worker>(i, factory_, worker_options));
   }
   for (auto& worker : workers_) worker->start(first);
-  first.reset();
-
   uv_loop_t* loop = uv_default_loop();
+  monitor_ = std::make_unique<HealthMonitor>(loop);
+  monitor_->set_targets(monitor_targets(*first->config));
+  first.reset();
+  uv_timer_init(loop, &sample_timer_);
+  uv_timer_start(&sample_timer_, [](uv_timer_t*) { MemberRegistry::global().sample(); }, 1000, 1000);
+
   uv_signal_t sighup, sigterm, sigint;
   uv_signal_init(loop, &sighup);
   uv_signal_init(loop, &sigterm);
@@ -159,6 +165,7 @@ int Daemon::run() {
     log_line(LogLevel::Notice, "{}: {}", signum == SIGTERM ? "SIGTERM" : "SIGINT",
              drain ? "no longer accepting, draining open connections" : "stopping now");
     for (auto& worker : self->workers_) worker->post_stop(drain);
+    self->monitor_->close();   // its probes close with their own callbacks
     uv_walk(h->loop, [](uv_handle_t* handle, void*) {
       if (!uv_is_closing(handle)) uv_close(handle, nullptr);
     }, nullptr);
@@ -167,6 +174,7 @@ int Daemon::run() {
   uv_signal_start(&sigint, stop, SIGINT);
   uv_run(loop, UV_RUN_DEFAULT);
   for (auto& worker : workers_) worker->join();
+  monitor_.reset();
   uv_loop_close(loop);
   log_line(LogLevel::Notice, "irulesd stopped");
   return 0;
@@ -182,6 +190,7 @@ void Daemon::reload() {
     return;
   }
   for (auto& worker : workers_) worker->post_version(version);
+  monitor_->set_targets(monitor_targets(*version->config));
   log_line(LogLevel::Notice, "reload: generation {} in service for new connections ({} virtual servers, {} rules)",
            version->generation, version->config->virtuals.size(), version->config->rules.size());
 }

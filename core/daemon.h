@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config_version.h"
+#include "core/health_monitor.h"
 #include "core/rule_engine.h"
 #include "core/worker.h"
 
@@ -45,6 +46,8 @@ class Daemon {
   RuleEngineFactory& factory_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::set<std::string> open_listen_keys_;
+  std::unique_ptr<HealthMonitor> monitor_;   // on the main loop; members' state for every worker
+  uv_timer_t sample_timer_;                  // once a second: connection samples (observed, predictive)
   uint64_t generation_ = 0;
 };
 

@@ -117,6 +117,7 @@ void HealthMonitor::Probe::begin_check() {
   const int err = uv_tcp_connect(&connect_req, conn, reinterpret_cast<const sockaddr*>(&target), [](uv_connect_t* req, int status) {
     auto* probe = static_cast<Probe*>(req->data);
     if (probe->conn == nullptr || probe->closing) return;
+    if (status == UV_ECONNREFUSED && probe->spec.refused_is_up) return probe->finish_check(true, false, "");
     if (status != 0) return probe->finish_check(false, false, uv_strerror(status));
     if (probe->spec.send.empty() && !probe->has_recv) return probe->finish_check(true, false, "");
     if (!probe->spec.send.empty()) {
@@ -221,7 +222,8 @@ bool same_monitors(const MonitorTarget& a, const MonitorTarget& b) {
     const MonitorSpec& y = b.monitors[i];
     if (x.name != y.name || x.kind != y.kind || x.send != y.send || x.recv != y.recv || x.recv_disable != y.recv_disable ||
         x.interval_s != y.interval_s || x.timeout_s != y.timeout_s || x.up_interval_s != y.up_interval_s ||
-        x.time_until_up_s != y.time_until_up_s || x.dest_address != y.dest_address || x.dest_port != y.dest_port) {
+        x.time_until_up_s != y.time_until_up_s || x.dest_address != y.dest_address || x.dest_port != y.dest_port ||
+        x.refused_is_up != y.refused_is_up) {
       return false;
     }
   }

@@ -31,6 +31,7 @@ struct MonitorSpec {
   uint32_t time_until_up_s = 0;  // good answers for this long before up; 0 = the first one
   std::string dest_address;      // empty = the target's own
   uint16_t dest_port = 0;        // 0 = the target's own
+  bool refused_is_up = false;    // gateway_icmp as a connect: a refusal still proves the host is up
 };
 
 // One monitored thing: a pool member or a node, with its monitor rule (all of them up, or at least
