@@ -18,6 +18,9 @@
 
 namespace irulesd {
 
+// What a virtual's persistence profile asks of every connection it accepts.
+PersistRequest persist_request_of(const PersistenceProfile& profile);
+
 class ProxyConnection {
  public:
   ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> version, const VirtualServer& vs);
@@ -137,7 +140,8 @@ class ProxyConnection {
   void load_balance();
   void try_next_member();
   void reselect(bool from_start);
-  std::string persist_key() const;
+  std::string persist_key(const PersistRequest& persist) const;
+  std::optional<std::size_t> persisted_by(const PersistRequest& persist, const Pool& pool) const;
   std::optional<std::size_t> persisted_member(const Pool& pool) const;
   void remember_persistence();
   void insert_persist_cookie();

@@ -180,8 +180,7 @@ void ProxyConnection::response_head_arrived() {
 // ---------------------------------------------------------------------------------------------
 // Persistence (`persist …`)
 
-std::string ProxyConnection::persist_key() const {
-  const PersistRequest& persist = tx_.persist;
+std::string ProxyConnection::persist_key(const PersistRequest& persist) const {
   switch (persist.mode) {
     case PersistMode::Universal:
     case PersistMode::Hash:
@@ -196,9 +195,41 @@ std::string ProxyConnection::persist_key() const {
   return {};
 }
 
-// The member of `pool` the persistence in force names for this request, if any.
-std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) const {
-  const PersistRequest& persist = tx_.persist;
+// What a virtual's persistence profile asks of every connection. Universal and hash profiles wait
+// for their rule's `persist uie|hash KEY`, which then keeps the profile's timeout and scope.
+PersistRequest persist_request_of(const PersistenceProfile& profile) {
+  PersistRequest request;
+  request.timeout_s = profile.timeout_s == 0 ? kTableIndefinite : profile.timeout_s;
+  request.across_virtuals = profile.match_across_virtuals;
+  request.across_pools = profile.match_across_pools;
+  request.across_services = profile.match_across_services;
+  switch (profile.type) {
+    case PersistenceType::SourceAddr:
+      request.active = true;
+      request.mode = PersistMode::SourceAddr;
+      request.mask_bits = static_cast<uint32_t>(__builtin_popcount(profile.mask));
+      break;
+    case PersistenceType::Cookie:
+      request.active = true;
+      request.mode = PersistMode::Cookie;
+      request.cookie_name = profile.cookie_name;
+      request.cookie_expiration_s = profile.expiration_s;
+      request.cookie_httponly = profile.httponly;
+      request.cookie_secure = profile.secure;
+      request.cookie_always_send = profile.always_send;
+      break;
+    case PersistenceType::Universal:
+      request.mode = PersistMode::Universal;
+      break;
+    case PersistenceType::Hash:
+      request.mode = PersistMode::Hash;
+      break;
+  }
+  return request;
+}
+
+// The member of `pool` one persistence method names for this request, if any.
+std::optional<std::size_t> ProxyConnection::persisted_by(const PersistRequest& persist, const Pool& pool) const {
   if (!persist.active || persist.disabled) return std::nullopt;
   std::string address;
   uint16_t port = 0;
@@ -212,16 +243,17 @@ std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) c
     address = member->first;
     port = member->second;
   } else {
-    const std::string key = persist_key();
+    const std::string key = persist_key(persist);
     if (key.empty()) return std::nullopt;
-    std::optional<PersistRecord> record = PersistenceStore::global().lookup(persist.mode, vs_.name, key);
-    if (!record || record->pool != pool.name) return std::nullopt;
+    std::optional<PersistRecord> record =
+        PersistenceStore::global().lookup(persist.mode, persist.across_virtuals ? "" : vs_.name, key);
+    if (!record || (record->pool != pool.name && !persist.across_pools)) return std::nullopt;
     address = record->address;
     port = record->port;
   }
   const PoolRuntime* runtime = version_->shared->runtime_of(&pool);
   for (std::size_t i = 0; i < pool.members.size(); ++i) {
-    if (pool.members[i].address != address || pool.members[i].port != port) continue;
+    if (pool.members[i].address != address || (pool.members[i].port != port && !persist.across_services)) continue;
     // A persisted client still reaches a user-disabled member, never a forced-offline or down one.
     if (runtime != nullptr) {
       const LbCandidate& candidate = runtime->candidates[i];
@@ -235,14 +267,24 @@ std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) c
   return std::nullopt;
 }
 
-// A new server connection: the persistence record says where this key goes from now on.
+// The persistence in force, then the virtual's fallback-persistence.
+std::optional<std::size_t> ProxyConnection::persisted_member(const Pool& pool) const {
+  if (tx_.persist.disabled) return std::nullopt;
+  if (std::optional<std::size_t> index = persisted_by(tx_.persist, pool)) return index;
+  return persisted_by(tx_.persist_fallback, pool);
+}
+
+// A new server connection: the persistence records say where these keys go from now on.
 void ProxyConnection::remember_persistence() {
-  const PersistRequest& persist = tx_.persist;
-  if (!persist.active || persist.disabled || persist.mode == PersistMode::Cookie || tx_.server_pool.empty()) return;
-  const std::string key = persist_key();
-  if (key.empty()) return;
-  PersistenceStore::global().add(persist.mode, vs_.name, key,
-                                 PersistRecord{tx_.server_pool, tx_.server_addr, tx_.server_port}, persist.timeout_s);
+  if (tx_.persist.disabled || tx_.server_pool.empty()) return;
+  for (const PersistRequest* persist : {&tx_.persist, &tx_.persist_fallback}) {
+    if (!persist->active || persist->mode == PersistMode::Cookie) continue;
+    const std::string key = persist_key(*persist);
+    if (key.empty()) continue;
+    PersistenceStore::global().add(persist->mode, persist->across_virtuals ? "" : vs_.name, key,
+                                   PersistRecord{tx_.server_pool, tx_.server_addr, tx_.server_port},
+                                   persist->timeout_s);
+  }
 }
 
 // Cookie insert: the response carries the member in BIGipServer<pool> unless the request already
@@ -254,7 +296,7 @@ void ProxyConnection::insert_persist_cookie() {
   if (!value) return;
   const std::string name =
       persist.cookie_name.empty() ? default_persist_cookie_name(tx_.server_pool) : persist.cookie_name;
-  if (request_cookie(request_.headers, name) == value) return;
+  if (!persist.cookie_always_send && request_cookie(request_.headers, name) == value) return;
   std::string cookie = name + "=" + *value + "; path=/";
   if (persist.cookie_expiration_s != 0) {
     const std::time_t expires = std::time(nullptr) + persist.cookie_expiration_s;
@@ -265,6 +307,8 @@ void ProxyConnection::insert_persist_cookie() {
     cookie += "; expires=";
     cookie += date;
   }
+  if (persist.cookie_secure) cookie += "; Secure";
+  if (persist.cookie_httponly) cookie += "; HttpOnly";
   response_.headers.add("Set-Cookie", cookie);
 }
 

@@ -110,6 +110,13 @@ struct PersistRequest {
   uint32_t timeout_s = 0;    // 0 = BIG-IP's 180 s
   std::string cookie_name;   // cookie insert: empty = BIGipServer<pool>
   uint32_t cookie_expiration_s = 0;   // 0 = a session cookie
+  bool cookie_httponly = false;
+  bool cookie_secure = false;
+  bool cookie_always_send = false;    // insert it in every response, not only when it changes
+  // The profile's match-across settings (a `persist` command keeps those of the virtual's profile).
+  bool across_virtuals = false;       // records shared by every virtual server
+  bool across_pools = false;          // a record may name a member of another pool with the same address
+  bool across_services = false;       // a record matches any port of the member's address
 };
 
 // `after MS ?-periodic? SCRIPT`: a timer the core runs for the connection; when it fires the core
@@ -158,6 +165,7 @@ struct Transaction {
   // source-address-translation ("" = the virtual's; "automap", "none" or an IPv4 address).
   std::string snat;
   PersistRequest persist;
+  PersistRequest persist_fallback;   // the virtual's fallback-persistence, used when `persist` finds nothing
   bool http_disabled = false;  // `HTTP::disable`: tunnel once the current request is forwarded
   ConnectionAction action = ConnectionAction::None;
   // `HTTP::fallback URL`: where the client is redirected when no member can take the request (as the

@@ -88,7 +88,7 @@ int records(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[
   }
   key = record_key(ctx, *mode, key);
   PersistenceStore& store = PersistenceStore::global();
-  const std::string& scope = ctx.tx->virtual_name;
+  const std::string scope = ctx.tx->persist.across_virtuals ? std::string() : ctx.tx->virtual_name;
   if (op == "add") {
     if (ctx.tx->server_addr.empty() || ctx.tx->server_pool.empty()) {
       return command_error(interp, "persist add: no pool member has been chosen yet");
@@ -144,7 +144,17 @@ int PersistCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
   }
   std::optional<PersistMode> mode = mode_of(method);
   if (!mode) return unsupported_mode(interp, method);
+  // The virtual's persistence profile keeps its scope and timeout under the rule's method.
   PersistRequest next;
+  next.across_virtuals = persist.across_virtuals;
+  next.across_pools = persist.across_pools;
+  next.across_services = persist.across_services;
+  next.timeout_s = persist.timeout_s;
+  if (persist.mode == PersistMode::Cookie) {
+    next.cookie_httponly = persist.cookie_httponly;
+    next.cookie_secure = persist.cookie_secure;
+    next.cookie_always_send = persist.cookie_always_send;
+  }
   next.active = true;
   next.mode = *mode;
   switch (*mode) {
