@@ -35,6 +35,28 @@ std::shared_ptr<ConfigVersion> make_config_version(std::shared_ptr<const Config>
   return version;
 }
 
+std::size_t ConfigVersion::active_members(const Pool& pool) const {
+  const PoolRuntime* runtime = runtime_of(&pool);
+  if (runtime == nullptr) return pool.members.size();
+  std::size_t n = 0;
+  for (const LbCandidate& candidate : runtime->candidates) {
+    LbCandidate unlimited = candidate;   // limits come and go with traffic: not part of "active"
+    unlimited.connection_limit = unlimited.node_connection_limit = 0;
+    n += lb_eligible(unlimited);
+  }
+  return n;
+}
+
+const char* ConfigVersion::member_status(const Pool& pool, std::size_t member) const {
+  const PoolRuntime* runtime = runtime_of(&pool);
+  if (runtime == nullptr || member >= runtime->candidates.size()) return "up";
+  const LbCandidate& c = runtime->candidates[member];
+  const bool monitors_up = c.member->monitor_up.load(std::memory_order_relaxed) &&
+                           (c.node == nullptr || c.node->monitor_up.load(std::memory_order_relaxed));
+  if (runtime->forced_offline[member] || !monitors_up) return "down";
+  return c.enabled ? "up" : "session_disabled";
+}
+
 const PoolRuntime* ConfigVersion::runtime_of(const Pool* pool) const {
   if (pool == nullptr || config->pools.empty()) return nullptr;
   const std::ptrdiff_t index = pool - config->pools.data();

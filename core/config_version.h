@@ -14,10 +14,11 @@
 
 #include "core/config.h"
 #include "core/pool_runtime.h"
+#include "core/transaction.h"
 
 namespace irulesd {
 
-struct ConfigVersion {
+struct ConfigVersion final : PoolStates {
   uint64_t generation = 0;
   std::shared_ptr<const Config> config;
   // "127.0.0.10:8080" -> the virtual server listening there.
@@ -32,6 +33,8 @@ struct ConfigVersion {
   std::vector<std::unique_ptr<PoolRuntime>> pools;
   // The runtime of a pool of this version's config; nullptr for one it does not have.
   const PoolRuntime* runtime_of(const Pool* pool) const;
+  std::size_t active_members(const Pool& pool) const override;
+  const char* member_status(const Pool& pool, std::size_t member) const override;
   // SNAT pools: the rotation over each virtual's snat pool addresses.
   mutable std::atomic<uint32_t> snat_rotation{0};
   // SNAT automap source (the internal self IP), when the config has a self IP.

@@ -40,6 +40,7 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
   tx_.virtual_name = vs.name;
   tx_.services = worker.services();
   tx_.worker_index = worker.index();
+  tx_.pool_states = version_->shared.get();
   if (vs.persist) tx_.persist = persist_request_of(*vs.persist);
   if (vs.fallback_persist) tx_.persist_fallback = persist_request_of(*vs.fallback_persist);
 }

@@ -65,6 +65,18 @@ class RuleScope {
 };
 
 class WorkerServices;   // core/worker_services.h
+struct Pool;
+
+// What rules may ask of the pools' live state (LB::status, active_members): the config version
+// implements it from its members' shared stats.
+class PoolStates {
+ public:
+  virtual ~PoolStates() = default;
+  // Members that can take new connections now (monitors up, not disabled or forced offline).
+  virtual std::size_t active_members(const Pool& pool) const = 0;
+  // BIG-IP's words for a member: "up", "down" (monitor or forced offline), "session_disabled".
+  virtual const char* member_status(const Pool& pool, std::size_t member) const = 0;
+};
 
 // A response a rule made (HTTP::respond, HTTP::redirect): the client gets it instead of the server's.
 struct LocalResponse {
@@ -186,6 +198,7 @@ struct Transaction {
   std::vector<uint64_t> timers_to_cancel;          // after cancel
 
   WorkerServices* services = nullptr;      // the worker's (HSL); null outside a worker
+  const PoolStates* pool_states = nullptr; // the connection's config version; null outside a worker
   std::unique_ptr<RuleScope> rule_scope;   // created lazily by the engine
 
   // Clears what belongs to one request (called before HTTP_REQUEST).
