@@ -1010,6 +1010,7 @@ void ProxyConnection::begin_drain() {
 }
 
 void ProxyConnection::check_idle(uint64_t now_ms) {
+  if (state_ == State::Closing || act_on_member_down()) return;
   const uint64_t head_timeout_ms = uint64_t{vs_.http.request_header_timeout_s} * 1000;
   if (head_timeout_ms != 0 && state_ == State::ReadingRequest && !tcp_mode_ &&
       !request_parser_.between_messages() && request_parser_.in_head() && now_ms - head_started_ms_ >= head_timeout_ms) {

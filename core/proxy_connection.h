@@ -169,6 +169,7 @@ class ProxyConnection {
   void stop_connect_timer();
   void server_connection_counted(bool open);
   void response_head_arrived();
+  bool act_on_member_down();
 
   // Flow.
   void enter_tunnel();
@@ -207,6 +208,8 @@ class ProxyConnection {
   EndpointStats* connecting_node_stats_ = nullptr;
   EndpointStats* server_member_stats_ = nullptr;
   EndpointStats* server_node_stats_ = nullptr;
+  const Pool* connecting_pool_ = nullptr;   // the pool of the member being connected to / connected
+  const Pool* server_pool_ = nullptr;
   uint64_t request_sent_ms_ = 0;
   bool awaiting_response_ = false;   // counted in the member's outstanding requests
   uv_timer_t* connect_timer_ = nullptr;   // the server-side tcp profile's connect timeout

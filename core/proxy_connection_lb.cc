@@ -33,6 +33,7 @@ void ProxyConnection::try_next_member() {
   const Pool* pool = by_node ? nullptr : version_->shared->config->find_pool(connecting_target_);
   connecting_member_stats_ = nullptr;
   connecting_node_stats_ = nullptr;
+  connecting_pool_ = pool;
   if (by_node) {
     if (member_attempts_ >= 1) return lb_failed();
     tx_.server_pool.clear();
@@ -152,6 +153,7 @@ void ProxyConnection::server_connection_counted(bool open) {
   if (open) {
     server_member_stats_ = connecting_member_stats_;
     server_node_stats_ = connecting_node_stats_;
+    server_pool_ = connecting_pool_;
     if (server_member_stats_) server_member_stats_->connection_opened();
     if (server_node_stats_) server_node_stats_->connection_opened();
     return;
@@ -161,6 +163,40 @@ void ProxyConnection::server_connection_counted(bool open) {
   if (server_node_stats_) server_node_stats_->connection_closed();
   server_member_stats_ = nullptr;
   server_node_stats_ = nullptr;
+  server_pool_ = nullptr;
+}
+
+// The pool's service-down-action, once the member of this connection is down (its monitors say so):
+// reset or drop the client, or (reselect) leave the server so the next request balances again.
+// True when the connection is gone.
+bool ProxyConnection::act_on_member_down() {
+  if (server_pool_ == nullptr || server_member_stats_ == nullptr) return false;
+  const bool down = !server_member_stats_->monitor_up.load(std::memory_order_relaxed) ||
+                    (server_node_stats_ != nullptr && !server_node_stats_->monitor_up.load(std::memory_order_relaxed));
+  if (!down) return false;
+  switch (server_pool_->service_down_action) {
+    case ServiceDownAction::None:
+      return false;
+    case ServiceDownAction::Reset:
+    case ServiceDownAction::Drop: {
+      const bool reset = server_pool_->service_down_action == ServiceDownAction::Reset;
+      log_line(LogLevel::Info, "Pool {} member {} is down: connection {}:{} on {} {} (service-down-action)",
+               server_pool_->name, member_name_, tx_.client_addr, tx_.client_port, vs_.name,
+               reset ? "reset" : "dropped");
+      reset ? reset_client() : close_all();
+      return true;
+    }
+    case ServiceDownAction::Reselect:
+      // Between requests the server side goes and the next request balances anew; a tunnel or a
+      // request in flight cannot move, so it is reset.
+      if (state_ == State::ReadingRequest && request_parser_.between_messages()) {
+        close_server();
+        return false;
+      }
+      reset_client();
+      return true;
+  }
+  return false;
 }
 
 // A response head came back (or its server went away): one outstanding request fewer, and the
