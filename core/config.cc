@@ -28,6 +28,7 @@ const Pool* Config::find_pool(const std::string& name) const { return find_named
 const Rule* Config::find_rule(const std::string& name) const { return find_named(rules, name); }
 
 const VirtualServer* Config::find_virtual(const std::string& name) const { return find_named(virtuals, name); }
+const IFile* Config::find_ifile(const std::string& name) const { return find_named(ifiles, name); }
 
 const Node* Config::find_node(const std::string& name) const { return find_named(nodes, name); }
 

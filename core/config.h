@@ -198,6 +198,16 @@ struct SnatTranslation {
 };
 
 // `ltm snatpool NAME { members { /Common/10.0.0.1 TRANSLATION ... } }`
+// An iFile: `sys file ifile NAME { source-path file:PATH }` holds the bytes (read when the config
+// loads; a relative PATH is beside the config file), `ltm ifile NAME { file-name SYSFILE }` is the
+// name rules use (`ifile get NAME`).
+struct IFile {
+  std::string name;        // canonical ltm ifile name
+  std::string sys_file;    // canonical sys file ifile name
+  std::string content;
+  SourceLoc loc;
+};
+
 struct SnatPool {
   std::string name;
   std::vector<std::string> addresses;   // dotted IPv4, in member order (translations resolved)
@@ -345,6 +355,8 @@ struct Config {
   std::vector<OneConnectProfile> oneconnect_profiles;     // custom ones; /Common/oneconnect is implied
   std::vector<SnatTranslation> snat_translations;
   std::vector<SnatPool> snat_pools;
+  std::vector<IFile> ifiles;   // ltm ifile objects, their content resolved
+  const IFile* find_ifile(const std::string& name) const;
   // `ltm default-node-monitor { rule RULE }`: the rule of nodes whose own is Inherit; None when absent.
   MonitorRule default_node_monitor;
 

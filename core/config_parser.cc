@@ -38,6 +38,8 @@ const std::vector<ObjectType>& object_types() {
         {{"ltm", "snatpool"}, ObjectKind::SnatPool},
         {{"ltm", "snat-translation"}, ObjectKind::SnatTranslation},
         {{"ltm", "default-node-monitor"}, ObjectKind::DefaultNodeMonitor, false},
+        {{"sys", "file", "ifile"}, ObjectKind::SysFileIfile},
+        {{"ltm", "ifile"}, ObjectKind::Ifile},
     };
     for (const TemplateType& tt : template_types()) {
       const char* family = tt.family == Family::Profile ? "profile" : tt.family == Family::Monitor ? "monitor"
@@ -89,6 +91,7 @@ ConfigLoadResult Parser::run(const std::vector<ConfigStatement>& statements) {
   resolve_templates();
   resolve_monitor_rules();
   resolve_snat_pools();
+  resolve_ifiles();
   resolve_virtuals();
   ConfigLoadResult result;
   if (errors_.empty()) finish_data_groups(config_);   // sorted and indexed once per config version
@@ -203,6 +206,8 @@ void Parser::parse_object(const ConfigStatement& s) {
     case ObjectKind::SnatPool: parse_snatpool(name, name_line, *body, object); break;
     case ObjectKind::SnatTranslation: parse_snat_translation(name, name_line, *body, object); break;
     case ObjectKind::DefaultNodeMonitor: parse_default_node_monitor(name_line, *body, object); break;
+    case ObjectKind::SysFileIfile: parse_sys_file_ifile(name, name_line, *body, object); break;
+    case ObjectKind::Ifile: parse_ifile(name, name_line, *body, object); break;
   }
 }
 

@@ -164,7 +164,7 @@ void apply_setting(PersistenceProfile& p, const OwnSetting& s);
 
 enum class ObjectKind {
   SelfIp, Node, Pool, Profile, Virtual, Rule, DataGroup, Monitor, Persistence, SnatPool, SnatTranslation,
-  VirtualAddress, DefaultNodeMonitor,
+  VirtualAddress, DefaultNodeMonitor, SysFileIfile, Ifile,
 };
 
 // What a virtual names, with the line of each reference for errors.
@@ -244,6 +244,10 @@ class Parser {
 
   // config_parser_snat.cc
   void parse_snatpool(const std::string& name, int line, const ConfigWord& body, const std::string& object);
+  // iFiles (config_parser_ifile.cc)
+  void parse_sys_file_ifile(const std::string& name, int line, const ConfigWord& body, const std::string& object);
+  void parse_ifile(const std::string& name, int line, const ConfigWord& body, const std::string& object);
+  void resolve_ifiles();
   void parse_snat_translation(const std::string& name, int line, const ConfigWord& body, const std::string& object);
   void parse_virtual_address(const std::string& name, int line, const ConfigWord& body, const std::string& object);
   void resolve_snat_pools();
@@ -271,6 +275,7 @@ class Parser {
   std::map<std::pair<Family, std::string>, std::size_t> template_index_;  // (family, name) -> templates_
   std::vector<VirtualRefs> virtual_refs_;                         // parallel to config_.virtuals
   std::vector<std::vector<std::pair<std::string, int>>> snatpool_members_;  // parallel to config_.snat_pools
+  std::map<std::string, std::string> sys_ifiles_;   // sys file ifile name -> its bytes
   std::map<std::string, int> file_rule_errno_;                    // rules read from the rules folder
 };
 
