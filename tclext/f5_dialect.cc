@@ -344,10 +344,45 @@ class Translator {
       }
       const char c = s_[p];
       if (c == ';' || (nested && c == ']')) break;
-      if (c == '\n' && !continuation(p, end, lead)) break;
+      if (c == '\n' && !continuation(p, end, lead) && !else_line(p, end, words, lead)) break;
     }
     trail = std::move(lead);
     return true;
+  }
+
+  // p at the newline ending an `if` command whose last word is a braced body. BIG-IP's `if` looks
+  // past one line break for `else` / `elseif` (not past a blank line: there `else` is a command of
+  // its own, unknown). A backslash before the newline makes Tcl do the same, lines unmoved.
+  bool else_line(std::size_t& p, std::size_t end, const std::vector<Word>& words, std::string& lead) const {
+    if (words.empty() || words.back().kind != '{' || words.back().expand || !if_takes_else(words)) return false;
+    std::size_t q = p + 1;
+    while (q < end && is_space(s_[q])) ++q;
+    std::size_t k = q;
+    while (k < end && is_alpha(s_[k])) ++k;
+    const std::string_view keyword = s_.substr(q, k - q);
+    if (keyword != "else" && keyword != "elseif") return false;
+    if (k < end && !is_space(s_[k]) && s_[k] != '\n' && s_[k] != '{' && !backslash_newline(k, end)) return false;
+    lead += '\\';
+    lead.append(s_, p, q - p);
+    p = q;
+    return true;
+  }
+
+  // The words of an `if` so far end with a body that an else/elseif clause may follow: `if C ?then?
+  // B` and any number of `elseif C ?then? B`, but not after `else B`.
+  bool if_takes_else(const std::vector<Word>& w) const {
+    const std::size_t n = w.size();
+    if (literal(w[0]) != "if") return false;
+    std::size_t i = 1;
+    while (true) {
+      if (i >= n) return false;   // no condition
+      ++i;
+      if (is_literal(w, i, "then")) ++i;
+      if (i >= n) return false;   // no body
+      if (++i == n) return true;
+      if (!is_literal(w, i, "elseif")) return false;   // `else B` is the last clause
+      ++i;
+    }
   }
 
   // p at the newline ending a command. BIG-IP takes a line starting with `{` (after blank lines at

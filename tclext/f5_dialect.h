@@ -4,6 +4,8 @@
 //  - a close-brace followed directly by a word: `if {$x}{ … }`, `}else{`, `} elseif{`;
 //  - a line that starts with `{` continuing the command of the line before:
 //    `when HTTP_REQUEST` / `{`, `if { $x }` / `{`;
+//  - `else` / `elseif` starting the line right after the `}` of an if's body (`if` looks past one
+//    line break for them; not past a blank line);
 //  - expression operators: contains, starts_with, ends_with, equals, matches_glob, matches_regex,
 //    matches, and, or, not.
 // translate_f5_dialect() turns such text into Tcl 8.6 text that means the same, keeping every other
@@ -18,7 +20,8 @@ namespace irulesd::tclext {
 // The translation of a rule's text (or of any Tcl script in the dialect):
 //  - the missing space is inserted after such a close-brace;
 //  - a backslash is inserted before the newline(s) in front of a continuing `{` line (not after a
-//    comment, not at the start of a script, not before `{*}`);
+//    comment, not at the start of a script, not before `{*}`), and before the one newline between
+//    an if's braced body and an `else` / `elseif` line;
 //  - in the expressions Tcl evaluates — if/elseif conditions, while tests, the test of for, the
 //    braced single argument of expr — at any depth (when/if/while/for/foreach/lmap/switch/catch/try/
 //    eval/proc/after bodies and [command substitutions]): `A contains B` becomes

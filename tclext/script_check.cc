@@ -57,8 +57,9 @@ class Checker {
   // Expressions were translated from F5's dialect before the check; what is checked here is what can
   // be unbalanced — nested commands, quotes and braces — and the commands inside them.
   std::optional<ScriptError> expression(const Word& w, int depth) {
-    if (!w.braced()) return std::nullopt;
-    return scan_substitutions(w.text, w.text + w.text_size, depth);
+    std::optional<std::string_view> text = braced_text(w);   // also with a backslash-newline in it
+    if (!text) return std::nullopt;
+    return scan_substitutions(text->data(), text->data() + text->size(), depth);
   }
 
   std::optional<ScriptError> scan_substitutions(const char* p, const char* end, int depth) {
@@ -144,11 +145,14 @@ class Checker {
       std::string refusal = commands_->policy->check(name, commands_->event);
       if (!refusal.empty()) return ScriptError{w[0].start, std::move(refusal)};
     }
-    if (commands_ != nullptr && commands_->config != nullptr && commands_->config->objects_known && name == "pool" &&
-        w.size() >= 2 && w[1].literal &&
-        commands_->config->find_pool(canonical_name(std::string(w[1].value()))) == nullptr) {
-      // A pool named literally must exist, as BIG-IP checks when the rule is saved.
-      return ScriptError{w[1].start, "no such pool: " + std::string(w[1].value())};
+    // A pool named literally must exist, as BIG-IP checks when the rule is saved: `pool NAME …`, and
+    // `use pool NAME …` (its old synonym).
+    const bool use_pool = name == "use" && w.size() >= 2 && w[1].literal && w[1].value() == "pool";
+    const std::size_t pool_word = name == "pool" ? 1 : use_pool ? 2 : 0;
+    if (pool_word != 0 && commands_ != nullptr && commands_->config != nullptr && commands_->config->objects_known &&
+        w.size() > pool_word && w[pool_word].literal &&
+        commands_->config->find_pool(canonical_name(std::string(w[pool_word].value()))) == nullptr) {
+      return ScriptError{w[pool_word].start, "no such pool: " + std::string(w[pool_word].value())};
     }
     if (name.substr(0, 2) == "::") name.remove_prefix(2);
     const std::size_t n = w.size();
@@ -226,10 +230,13 @@ class Checker {
     if (i >= w.size()) return std::nullopt;
     if (i + 1 == w.size()) {
       // One word holding the pattern/body pairs: its words, with their positions, come from
-      // parsing it as commands (line breaks between pairs split it into several).
-      if (!w[i].braced()) return std::nullopt;
+      // parsing it as commands (line breaks between pairs split it into several). A body with a
+      // backslash-newline in it (the dialect translator writes one for `if {c}` ⏎ `{`) makes the
+      // word not "simple" for Tcl's parser: its text as written is checked all the same.
+      std::optional<std::string_view> list = braced_text(w[i]);
+      if (!list) return std::nullopt;
       std::vector<Word> pairs;
-      const char* failed = for_each_command(interp_, w[i].text, w[i].text + w[i].text_size, [&](const Tcl_Parse& parse) {
+      const char* failed = for_each_command(interp_, list->data(), list->data() + list->size(), [&](const Tcl_Parse& parse) {
         std::vector<Word> more = words_of(parse);
         pairs.insert(pairs.end(), more.begin(), more.end());
         return true;

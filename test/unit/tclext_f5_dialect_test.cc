@@ -283,6 +283,42 @@ TEST_CASE("a line starting with { continues the command before it, lines unmoved
   });
 }
 
+TEST_CASE("else / elseif at the start of the line after an if's } joins the if, lines unmoved", "[f5-dialect]") {
+  check_translations({
+      {"if {$a} {\n  pool a\n}\nelse {\n  pool b\n}", "if {$a} {\n  pool a\n}\\\nelse {\n  pool b\n}"},
+      {"if {$a} { pool a }\n  elseif {$b} { pool b }\n  else { pool c }",
+       "if {$a} { pool a }\\\n  elseif {$b} { pool b }\\\n  else { pool c }"},
+      {"if {$a} then { pool a }\nelseif {$b} then { pool b }\nelse { pool c }",
+       "if {$a} then { pool a }\\\nelseif {$b} then { pool b }\\\nelse { pool c }"},
+      {"if {$a} { pool a }  \t\n\t else{ pool b }", "if {$a} { pool a }  \t\\\n\t else { pool b }"},
+      {"if {$a} { pool a }\r\nelse { pool b }", "if {$a} { pool a }\r\\\nelse { pool b }"},
+      {"if {$a} { pool a }\nelse\n{ pool b }", "if {$a} { pool a }\\\nelse\\\n{ pool b }"},
+      {"if { $a contains \"x\" }\n{\n  pool a\n}\nelseif { $a equals \"y\" }\n{\n}\nelse\n{\n}",
+       "if { f5_contains($a, \"x\") }\\\n{\n  pool a\n}\\\nelseif { $a eq \"y\" }\\\n{\n}\\\nelse\\\n{\n}"},
+      {"when HTTP_REQUEST {\n  if {$a} {\n  }\n  else {\n    if {$b} { }\n    else { }\n  }\n}",
+       "when HTTP_REQUEST {\n  if {$a} {\n  }\\\n  else {\n    if {$b} { }\\\n    else { }\n  }\n}"},
+      {"set x [if {$a} {set b}\nelse {set c}]", "set x [if {$a} {set b}\\\nelse {set c}]"},
+      {"switch $x {\n  a {\n    if {$a} { }\n    else { }\n  }\n}",
+       "switch $x {\n  a {\n    if {$a} { }\\\n    else { }\n  }\n}"},
+      {"if {$a} { }\nelse\\\n{ }", "if {$a} { }\\\nelse\\\n{ }"},
+      // Not after a blank line (BIG-IP then runs `else` as a command of its own), not after the else
+      // clause, a comment, a `;`, a body that is not braced or a condition; not in data; not
+      // another word.
+      {"if {$a} { pool a }\n\nelse { pool b }", nullptr},
+      {"if {$a} { pool a }\n \t\nelse { pool b }", nullptr},
+      {"if {$a} { pool a } else { pool b }\nelse { pool c }", nullptr},
+      {"if {$a} { pool a }\n# else\nelse { pool b }", nullptr},
+      {"if {$a} { pool a };\nelse { pool b }", nullptr},
+      {"if {$a} pool_a\nelse { pool b }", nullptr},
+      {"if {$a}\nelse { pool b }", nullptr},
+      {"set x {a}\nelse { pool b }", nullptr},
+      {"set s {\nif {$a} {b}\nelse {c}\n}", nullptr},
+      {"if {$a} { pool a }\nelsewhere { pool b }", nullptr},
+      {"if {$a} { pool a }\nelse_x", nullptr},
+      {"if {$a} { pool a }\nels { pool b }", nullptr},
+  });
+}
+
 TEST_CASE("text the translator cannot parse is left as written", "[f5-dialect]") {
   check_translations({
       {"if {$a contains} {}", nullptr},
@@ -426,6 +462,51 @@ TEST_CASE("rules in the dialect run: conditions on the request, precedence, bodi
   CHECK(other.log == std::vector<std::string>{"static", "not binds tighter than eq", "equals", "pattern"});
   Fired neither = fire(rule, "/index.html");
   CHECK(neither.log == std::vector<std::string>{"other", "not binds tighter than eq", "equals"});
+}
+
+TEST_CASE("rules in the dialect run: else / elseif on the line after }", "[f5-dialect]") {
+  const std::string rule =
+      "when HTTP_REQUEST {\n"
+      "  if { [HTTP::uri] starts_with \"/api\" } {\n"
+      "    log -noname local0. \"api\"\n"
+      "  }\n"
+      "  elseif { [HTTP::uri] contains \"static\" }\n"
+      "  {\n"
+      "    log -noname local0. \"static\"\n"
+      "  }\n"
+      "  else {\n"
+      "    log -noname local0. \"other\"\n"
+      "  }\n"
+      "  switch -glob [HTTP::uri] {\n"
+      "    \"/api*\" {\n"
+      "      if { [HTTP::uri] ends_with \"users\" }\n"
+      "      {\n"
+      "        log -noname local0. \"users\"\n"
+      "      }\n"
+      "      else { log -noname local0. \"not users\" }\n"
+      "    }\n"
+      "  }\n"
+      "}\n";
+  CHECK(fire(rule, "/api/v2/users").log == std::vector<std::string>{"api", "users"});
+  CHECK(fire(rule, "/api/v2/groups").log == std::vector<std::string>{"api", "not users"});
+  CHECK(fire(rule, "/static/x").log == std::vector<std::string>{"static"});
+  CHECK(fire(rule, "/index.html").log == std::vector<std::string>{"other"});
+}
+
+TEST_CASE("else after a blank line is a load error on its line, as on BIG-IP", "[f5-dialect]") {
+  const std::string rule =
+      "when HTTP_REQUEST {\n"        // 1
+      "  if { $a } {\n"              // 2
+      "  }\n"                        // 3
+      "\n"                           // 4
+      "  else {\n"                   // 5
+      "  }\n"
+      "}\n";
+  auto config = one_rule_config(rule, 10);
+  const std::vector<ConfigError> errors = make_tcl_rule_engine_factory()->check(*config);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 14);
+  CHECK(errors[0].message == "rule /Common/r: unknown command \"else\"");
 }
 
 TEST_CASE("errors in a rule written in the dialect keep their real line", "[f5-dialect]") {
