@@ -5,6 +5,7 @@
 
 #include "tclext/command_table.h"
 #include "tclext/http_facts.h"
+#include "tclext/uri_normalize.h"
 #include "tclext/value_bytes.h"
 
 namespace irulesd::tclext {
@@ -230,11 +231,6 @@ int HttpDisableCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
   return TCL_OK;
 }
 
-// F5's "-normalized" reading (v12.1) is not implemented; it must not be taken for a new value.
-int not_normalized(Tcl_Interp* interp, const char* command) {
-  return command_error(interp, std::string(command) + ": -normalized is not supported by irulesd");
-}
-
 int HttpUriCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc > 2) {
     Tcl_WrongNumArgs(interp, 1, objv, "?uri?");
@@ -243,7 +239,11 @@ int HttpUriCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
   RequestHead* request = current_request(ctx, interp);
   if (request == nullptr) return TCL_ERROR;
   if (objc == 2) {
-    if (arg_view(objv[1]) == "-normalized") return not_normalized(interp, "HTTP::uri");
+    if (arg_view(objv[1]) == "-normalized") {
+      // F5's v12.1 reading for consistent comparisons (uri_normalize.h); never a new value.
+      set_result(interp, normalize_request_target(request->uri));
+      return TCL_OK;
+    }
     std::string scratch;
     const std::string_view uri = value_bytes(objv[1], scratch);
     if (uri.empty() || uri.find_first_of(std::string_view(" \r\n\0", 4)) != uri.npos) {
@@ -257,18 +257,21 @@ int HttpUriCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
   return TCL_OK;
 }
 
+// HTTP::path ?-normalized? ?path?: F5 documents `-normalized` for both forms; it changes what is read
+// (uri_normalize.h), a path given with it is set as given.
 int HttpPathCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
-  if (objc > 2) {
-    Tcl_WrongNumArgs(interp, 1, objv, "?path?");
+  const bool normalized = objc >= 2 && arg_view(objv[1]) == "-normalized";
+  const int first = normalized ? 2 : 1;
+  if (objc > first + 1) {
+    Tcl_WrongNumArgs(interp, 1, objv, "?-normalized? ?path?");
     return TCL_ERROR;
   }
   RequestHead* request = current_request(ctx, interp);
   if (request == nullptr) return TCL_ERROR;
   const std::size_t query = request->uri.find('?');
-  if (objc == 2) {
-    if (arg_view(objv[1]) == "-normalized") return not_normalized(interp, "HTTP::path");
+  if (objc == first + 1) {
     std::string scratch;
-    const std::string_view path = value_bytes(objv[1], scratch);
+    const std::string_view path = value_bytes(objv[first], scratch);
     if (path.empty() || path.find_first_of(std::string_view(" ?\r\n\0", 5)) != path.npos) {
       return command_error(interp, "HTTP::path: invalid path \"" + std::string(path) + "\"");
     }
@@ -279,7 +282,12 @@ int HttpPathCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
     Tcl_ResetResult(interp);
     return TCL_OK;
   }
-  set_result(interp, std::string_view(request->uri).substr(0, query));
+  const std::string_view path = std::string_view(request->uri).substr(0, query);
+  if (normalized) {
+    set_result(interp, normalize_request_target(path));   // an absolute-form path keeps its authority
+  } else {
+    set_result(interp, path);
+  }
   return TCL_OK;
 }
 
@@ -329,6 +337,12 @@ int HttpStatusCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const
     Tcl_WrongNumArgs(interp, 1, objv, nullptr);
     return TCL_ERROR;
   }
+  if (ctx.tx->response == nullptr && ctx.event == Event::LbSelected) {
+    // BIG-IP loads HTTP::status in LB_SELECTED, before any response: 0, a status no response has,
+    // that compares as a number and as a string without an error.
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(0));
+    return TCL_OK;
+  }
   if (ctx.tx->response == nullptr) return command_error(interp, "HTTP::status: no HTTP response in this event");
   Tcl_SetObjResult(interp, Tcl_NewIntObj(ctx.tx->response->status));
   return TCL_OK;
@@ -343,7 +357,7 @@ constexpr CommandSpec kHttpCommands[] = {
     {"HTTP::method", kRequestOnly, HttpMethodCmd},
     {"HTTP::host", kRequestOnly, HttpHostCmd},
     {"HTTP::version", kHttpEvents, HttpVersionCmd},
-    {"HTTP::status", kResponseOnly, HttpStatusCmd},
+    {"HTTP::status", kResponseOnly | event_bit(Event::LbSelected), HttpStatusCmd},   // as BIG-IP loads it
 };
 
 }  // namespace

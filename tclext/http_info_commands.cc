@@ -5,6 +5,7 @@
 
 #include "tclext/command_table.h"
 #include "tclext/http_facts.h"
+#include "tclext/uri_normalize.h"
 #include "tclext/value_bytes.h"
 
 namespace irulesd::tclext {
@@ -22,7 +23,8 @@ RequestHead* current_request(FireContext& ctx, Tcl_Interp* interp) {
 }
 
 // HTTP::query ?query?: the part of the request-target after the first '?' ("" without one). Setting
-// it (v11.5+) keeps the path; an empty query drops the '?' too.
+// it (v11.5+) keeps the path; an empty query drops the '?' too. `HTTP::query -normalized` reads it
+// with its escapes normalized as `HTTP::uri -normalized` does (uri_normalize.h).
 int HttpQueryCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc > 2) {
     Tcl_WrongNumArgs(interp, 1, objv, "?query?");
@@ -37,7 +39,10 @@ int HttpQueryCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const 
     return TCL_OK;
   }
   if (arg_view(objv[1]) == "-normalized") {
-    return command_error(interp, "HTTP::query: -normalized is not supported by irulesd");
+    const std::string_view uri = request->uri;
+    Tcl_SetObjResult(interp, new_text_obj(mark == std::string::npos ? std::string()
+                                                                    : normalize_uri_escapes(uri.substr(mark + 1))));
+    return TCL_OK;
   }
   std::string scratch;
   const std::string_view query = value_bytes(objv[1], scratch);

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "tclext/command_table.h"
+#include "tclext/lb_choice.h"
 
 namespace irulesd::tclext {
 namespace {
@@ -283,8 +284,8 @@ int SnatCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[
 }
 
 constexpr CommandSpec kLbCommands[] = {
-    {"pool", kBeforeLbEvents, PoolCmd},
-    {"node", kBeforeLbEvents, NodeCmd},
+    {"pool", kPoolEvents, PoolCmd},
+    {"node", kPoolEvents, NodeCmd},
     {"snat", kBeforeLbEvents | event_bit(Event::LbSelected), SnatCmd},
     {"LB::reselect", kReselectEvents, LbReselectCmd},
     {"LB::detach", kConnectionEvents, LbDetachCmd},
@@ -297,5 +298,16 @@ constexpr CommandSpec kLbCommands[] = {
 }  // namespace
 
 std::span<const CommandSpec> lb_commands() { return kLbCommands; }
+
+// lb_choice.h: the same choice for `use pool|node …`.
+int lb_choose_pool(FireContext& ctx, Tcl_Interp* interp, const char* command, int objc, Tcl_Obj* const objv[],
+                   int first) {
+  return choose_pool(ctx, interp, command, objc, objv, first);
+}
+
+int lb_parse_server(Tcl_Interp* interp, const char* command, int objc, Tcl_Obj* const objv[], int first,
+                    bool port_optional, std::string* addr, uint16_t* port) {
+  return parse_server(interp, command, objc, objv, first, port_optional, addr, port);
+}
 
 }  // namespace irulesd::tclext

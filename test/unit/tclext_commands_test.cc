@@ -264,7 +264,7 @@ TEST_CASE("commands check their arguments and events", "[tclext]") {
       {Event::ClientAccepted, "set c HTTP::disable; $c", "HTTP::disable: command is not valid in event CLIENT_ACCEPTED"},
       {Event::ClientClosed, "set c HTTP::uri; $c", "HTTP::uri: command is not valid in event CLIENT_CLOSED"},
       {Event::HttpRequest, "set c HTTP::status; $c", "HTTP::status: command is not valid in event HTTP_REQUEST"},
-      {Event::HttpResponse, "set c pool; $c web_pool", "pool: command is not valid in event HTTP_RESPONSE"},
+      {Event::ServerClosed, "set c pool; $c web_pool", "pool: command is not valid in event SERVER_CLOSED"},
       {Event::HttpRequest, "HTTP::header", "wrong # args: should be \"HTTP::header ?value? name"},
       {Event::HttpRequest, "HTTP::header value", "wrong # args: should be \"HTTP::header value name\""},
       {Event::HttpRequest, "HTTP::header insert X", "wrong # args: should be \"HTTP::header insert ?lws? name value"},

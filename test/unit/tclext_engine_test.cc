@@ -349,12 +349,15 @@ TEST_CASE("the commands iRules forbid are absent", "[tclext]") {
              {"/Common/clock", "when CLIENT_ACCEPTED { log -noname local0. [clock format 0 -gmt 1 -format %Y] }\n"}});
   Tcl_Interp* interp = h.engine->interp();
   for (const char* name : {"exec", "open", "file", "socket", "source", "load", "cd", "exit", "pwd", "glob", "vwait",
-                           "update", "interp", "fcopy", "puts", "::tcl::file::delete", "::tcl::chan::pipe"}) {
+                           "update", "interp", "fcopy", "read", "close", "fileevent", "::tcl::file::delete",
+                           "::tcl::chan::pipe", "::tcl::encoding::system"}) {
     INFO(name);
     CHECK_FALSE(has_command(interp, name));
   }
-  // `after` is irulesd's own (timers on the connection), not Tcl's event-loop command.
-  for (const char* name : {"set", "string", "regexp", "clock", "expr", "HTTP::header", "pool", "log", "after"}) {
+  // `after` is irulesd's own (timers on the connection), not Tcl's event-loop command; so are `puts`
+  // (a log line), `encoding` (conversions only) and `history` (empty).
+  for (const char* name :
+       {"set", "string", "regexp", "clock", "expr", "HTTP::header", "pool", "log", "after", "puts", "encoding", "history"}) {
     INFO(name);
     CHECK(has_command(interp, name));
   }

@@ -616,9 +616,10 @@ TEST_CASE("HTTP::query reads and sets the query string", "[http-commands]") {
                       {"HTTP::query {a b}", "HTTP::query: invalid query \"a b\""},
                       {"HTTP::query a#b", "HTTP::query: invalid query \"a#b\""},
                       {"HTTP::query \"a\\r\\nX: 1\"", "HTTP::query: invalid query \"a  X: 1\""},   // log: one line
-                      {"HTTP::query -normalized", "HTTP::query: -normalized is not supported by irulesd"},
-                      {"HTTP::uri -normalized", "HTTP::uri: -normalized is not supported by irulesd"},
-                      {"HTTP::path -normalized", "HTTP::path: -normalized is not supported by irulesd"},
+                      // -normalized reads (tclext_compat_test.cc); it takes no value.
+                      {"HTTP::query -normalized x", "wrong # args: should be \"HTTP::query ?query?\""},
+                      {"HTTP::uri -normalized x", "wrong # args: should be \"HTTP::uri ?uri?\""},
+                      {"HTTP::path -normalized /a /b", "wrong # args: should be \"HTTP::path ?-normalized? ?path?\""},
                   });
   Msg response;
   response.event = Event::HttpResponse;
