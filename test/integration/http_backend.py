@@ -16,7 +16,13 @@ With --record FILE each accepted connection and each request is appended to FILE
 {"event": "closed", "peer": ..., "requests": N} once a connection is over), a request's line written
 before its response is sent, so a test can count what reached this backend.
 
-    http_backend.py --name B1 --host 127.0.1.11 --port 8001 [--record FILE]
+With --health-file FILE a request for the path /health is not echoed: it is answered with the
+status code and body FILE holds, read afresh for each request ("200 server is up" is status 200 with
+body "server is up"; a missing or malformed file answers "503 no health file"), and recorded as
+{"event": "health", "peer": ..., "status": N}, not as a request. A test flips what health monitors
+see by rewriting FILE. Without the option /health is echoed like any other path.
+
+    http_backend.py --name B1 --host 127.0.1.11 --port 8001 [--record FILE] [--health-file FILE]
 Prints one line once it is listening; SIGTERM/SIGINT stop it.
 """
 
@@ -35,9 +41,10 @@ class RecordingServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, name, record_path):
+    def __init__(self, address, name, record_path, health_path=None):
         super().__init__(address, BackendHandler)
         self.name = name
+        self.health_path = health_path
         self.record_file = open(record_path, "a", encoding="utf-8") if record_path else None
         self.lock = threading.Lock()
         self.requests = 0
@@ -126,8 +133,28 @@ class BackendHandler(BaseHTTPRequestHandler):
             remaining -= len(data)
         return length, False
 
+    def health(self):
+        """--health-file: the answer FILE holds ("CODE BODY")."""
+        try:
+            with open(self.server.health_path, encoding="utf-8") as f:
+                code_text, _, text = f.read().strip().partition(" ")
+            code = int(code_text)
+        except (OSError, ValueError):
+            code, text = 503, "no health file"
+        self.server.record({"event": "health", "peer": self.client_address[0],
+                            "peer_port": self.client_address[1], "status": code})
+        body = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def answer(self):
         self.connection_requests += 1
+        if self.server.health_path and self.path == "/health":
+            return self.health()
         digest = hashlib.sha256()
         try:
             body_length, chunked = self.read_body(digest)
@@ -173,9 +200,10 @@ def main():
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--record", help="append connections and requests to this file (JSON lines)")
+    parser.add_argument("--health-file", help="answer /health with the status and body this file holds")
     args = parser.parse_args()
     try:
-        server = RecordingServer((args.host, args.port), args.name, args.record)
+        server = RecordingServer((args.host, args.port), args.name, args.record, args.health_file)
     except OSError as error:
         print(f"{args.name}: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
