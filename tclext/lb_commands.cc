@@ -208,8 +208,8 @@ int LbModeCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const obj
   return TCL_OK;
 }
 
-// LB::status ?pool NAME member ADDR PORT | node ADDR?: members have no monitors yet, so every
-// configured one is "up"; an unknown one is "unknown".
+// LB::status ?pool NAME member ADDR PORT | node ADDR?: "up", "down" (its monitors, or forced
+// offline), "session_disabled"; "unknown" for what the config does not have.
 int LbStatusCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc == 1) {
     set_result(interp, ctx.tx->server_addr.empty() ? "unknown" : "up");
@@ -221,9 +221,9 @@ int LbStatusCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
     std::string addr;
     uint16_t port = 0;
     if (parse_server(interp, "LB::status", objc, objv, 4, false, &addr, &port) != TCL_OK) return TCL_ERROR;
-    for (const PoolMember& member : pool->members) {
-      if (member.address == addr && member.port == port) {
-        set_result(interp, "up");
+    for (std::size_t i = 0; i < pool->members.size(); ++i) {
+      if (pool->members[i].address == addr && pool->members[i].port == port) {
+        set_result(interp, ctx.tx->pool_states ? ctx.tx->pool_states->member_status(*pool, i) : "up");
         return TCL_OK;
       }
     }
@@ -252,12 +252,17 @@ int ActiveMembersCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* co
   }
   const Pool* pool = find_pool(ctx, interp, arg_view(objv[objc - 1]));
   if (pool == nullptr) return TCL_ERROR;
+  // Members whose monitors say up and that are neither disabled nor forced offline.
+  const PoolStates* states = ctx.tx->pool_states;
   if (!as_list) {
-    Tcl_SetObjResult(interp, Tcl_NewWideIntObj(static_cast<Tcl_WideInt>(pool->members.size())));
+    const std::size_t active = states ? states->active_members(*pool) : pool->members.size();
+    Tcl_SetObjResult(interp, Tcl_NewWideIntObj(static_cast<Tcl_WideInt>(active)));
     return TCL_OK;
   }
   Tcl_Obj* list = Tcl_NewListObj(0, nullptr);
-  for (const PoolMember& member : pool->members) {
+  for (std::size_t i = 0; i < pool->members.size(); ++i) {
+    const PoolMember& member = pool->members[i];
+    if (states && std::string_view(states->member_status(*pool, i)) != "up") continue;
     Tcl_Obj* pair[2] = {Tcl_NewStringObj(member.address.data(), static_cast<int>(member.address.size())),
                         Tcl_NewIntObj(member.port)};
     Tcl_ListObjAppendElement(nullptr, list, Tcl_NewListObj(2, pair));

@@ -26,6 +26,13 @@ std::shared_ptr<Config> one_rule_config(const std::string& text) {
   for (const char* name : {"/Common/web_pool", "/Common/api_pool"}) {
     Pool pool;
     pool.name = name;
+    for (const char* address : {"10.0.0.1", "10.0.0.2"}) {
+      PoolMember member;
+      member.name = std::string("/Common/") + address + ":80";
+      member.address = address;
+      member.port = 80;
+      pool.members.push_back(member);
+    }
     config->pools.push_back(pool);
   }
   config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
@@ -47,6 +54,14 @@ struct Outcome {
 
 // Fires `when EVENT { SCRIPT }` once on a GET /a/b.html?x=1 HTTP/1.1 request (and, for HTTP_RESPONSE,
 // a 404 HTTP/1.0 response) carrying headers.
+// Pool states as a config version reports them: the second member of every pool is down.
+struct SecondMemberDown final : PoolStates {
+  std::size_t active_members(const Pool& pool) const override { return pool.members.size() - 1; }
+  const char* member_status(const Pool&, std::size_t member) const override { return member == 1 ? "down" : "up"; }
+};
+
+const PoolStates* g_pool_states = nullptr;   // what run() gives the Transaction
+
 Outcome run(Event event, const std::string& script, const std::vector<Header>& headers = {}) {
   LogCapture log;
   auto config = one_rule_config(std::string("when ") + event_name(event) + " {\n" + script + "\n}\n");
@@ -69,6 +84,7 @@ Outcome run(Event event, const std::string& script, const std::vector<Header>& h
     for (const Header& h : headers) list.add(h.name, h.value);
     if (event == Event::HttpRequest || event == Event::HttpResponse) tx.request = &request;
     if (event == Event::HttpResponse) tx.response = &response;
+    tx.pool_states = g_pool_states;
     out.outcome = engine.fire(config->virtuals.front(), event, tx);
     out.headers = list.items();
     out.uri = request.uri;
@@ -286,4 +302,18 @@ TEST_CASE("commands check their arguments and events", "[tclext]") {
     const std::string prefix = std::string("TCL error: /Common/r <") + event_name(c.event) + "> - " + c.error;
     CHECK(out.log[0].substr(0, prefix.size()) == prefix);
   }
+}
+
+TEST_CASE("active_members and LB::status read the pools' live state", "[tclext]") {
+  SecondMemberDown states;
+  g_pool_states = &states;
+  auto members = [](const char* pool) {
+    return std::string("set n [active_members ") + pool + "]; set l [active_members -list " + pool +
+           "]; log -noname local0. \"$n <$l> [LB::status pool " + pool + " member 10.0.0.2 80] [LB::status pool " +
+           pool + " member 10.0.0.1 80] [LB::status pool " + pool + " member 10.9.9.9 80]\"";
+  };
+  Outcome out = run(Event::HttpRequest, members("web_pool"));
+  g_pool_states = nullptr;
+  REQUIRE(out.outcome == RuleOutcome::Continue);
+  CHECK(out.log == std::vector<std::string>{"1 <{10.0.0.1 80}> down up unknown"});
 }
