@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/unit/log_capture.h"
+#include "test/unit/rule_config.h"
 
 #include <unistd.h>
 
@@ -15,34 +16,11 @@ using namespace irulesd;
 using namespace irulesd::tclext;
 
 using irulesd::test::LogCapture;
+using irulesd::test::one_rule_config;
 
 namespace {
 
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
-
-std::shared_ptr<Config> one_rule_config(const std::string& text) {
-  auto config = std::make_shared<Config>();
-  config->file = kFile;
-  for (const char* name : {"/Common/web_pool", "/Common/api_pool"}) {
-    Pool pool;
-    pool.name = name;
-    for (const char* address : {"10.0.0.1", "10.0.0.2"}) {
-      PoolMember member;
-      member.name = std::string("/Common/") + address + ":80";
-      member.address = address;
-      member.port = 80;
-      pool.members.push_back(member);
-    }
-    config->pools.push_back(pool);
-  }
-  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
-  VirtualServer vs;
-  vs.has_http_profile = true;   // the rules handle HTTP events
-  vs.name = "/Common/vs";
-  vs.rules = {"/Common/r"};
-  config->virtuals.push_back(vs);
-  return config;
-}
 
 struct Outcome {
   RuleOutcome outcome;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/unit/log_capture.h"
+#include "test/unit/rule_config.h"
 
 #include <functional>
 #include <string>
@@ -17,35 +18,11 @@ using namespace irulesd;
 using namespace irulesd::tclext;
 
 using irulesd::test::LogCapture;
+using irulesd::test::one_rule_config;
 
 namespace {
 
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
-
-std::shared_ptr<Config> one_rule_config(const std::string& text) {
-  auto config = std::make_shared<Config>();
-  config->file = kFile;
-  Pool web;
-  web.name = "/Common/web_pool";
-  for (const char* address : {"10.0.0.1", "10.0.0.2"}) {
-    PoolMember member;
-    member.address = address;
-    member.port = 80;
-    member.name = std::string("/Common/") + address + ":80";
-    web.members.push_back(member);
-  }
-  config->pools.push_back(web);
-  Pool empty;
-  empty.name = "/Common/empty_pool";
-  config->pools.push_back(empty);
-  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
-  VirtualServer vs;
-  vs.has_http_profile = true;   // the rules handle HTTP events
-  vs.name = "/Common/vs";
-  vs.rules = {"/Common/r"};
-  config->virtuals.push_back(vs);
-  return config;
-}
 
 // The load errors of a rule, as `irulesd --check` prints them (without the file).
 std::vector<std::string> load_errors(const std::string& rule) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/unit/log_capture.h"
+#include "test/unit/rule_config.h"
 
 #include <algorithm>
 #include <cstring>
@@ -21,6 +22,7 @@ using namespace irulesd;
 using namespace irulesd::tclext;
 
 using irulesd::test::LogCapture;
+using irulesd::test::one_rule_config;
 
 namespace {
 
@@ -43,18 +45,6 @@ void check_translations(const std::vector<Case>& cases) {
     // Translating twice changes nothing more: the output is plain Tcl.
     CHECK(translate_f5_dialect(got) == got);
   }
-}
-
-std::shared_ptr<Config> one_rule_config(const std::string& text, int line = 1) {
-  auto config = std::make_shared<Config>();
-  config->file = kFile;
-  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, line}});
-  VirtualServer vs;
-  vs.has_http_profile = true;   // the rules handle HTTP events
-  vs.name = "/Common/vs";
-  vs.rules = {"/Common/r"};
-  config->virtuals.push_back(vs);
-  return config;
 }
 
 struct Fired {

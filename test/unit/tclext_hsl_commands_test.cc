@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/unit/log_capture.h"
+#include "test/unit/rule_config.h"
 
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ using namespace irulesd;
 using namespace irulesd::tclext;
 
 using irulesd::test::LogCapture;
+using irulesd::test::one_rule_config;
 
 namespace {
 
@@ -47,18 +49,6 @@ struct FakeServices : WorkerServices {
   }
   void close() override {}
 };
-
-std::shared_ptr<Config> one_rule_config(const std::string& text) {
-  auto config = std::make_shared<Config>();
-  config->file = kFile;
-  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
-  VirtualServer vs;
-  vs.has_http_profile = true;   // the rules handle HTTP events
-  vs.name = "/Common/vs";
-  vs.rules = {"/Common/r"};
-  config->virtuals.push_back(vs);
-  return config;
-}
 
 struct Outcome {
   RuleOutcome outcome;

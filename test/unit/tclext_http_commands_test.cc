@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/unit/log_capture.h"
+#include "test/unit/rule_config.h"
 
 #include <ctime>
 #include <string>
@@ -17,22 +18,11 @@ using namespace irulesd;
 using namespace irulesd::tclext;
 
 using irulesd::test::LogCapture;
+using irulesd::test::one_rule_config;
 
 namespace {
 
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
-
-std::shared_ptr<Config> one_rule_config(const std::string& text) {
-  auto config = std::make_shared<Config>();
-  config->file = kFile;
-  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
-  VirtualServer vs;
-  vs.has_http_profile = true;   // the rules handle HTTP events
-  vs.name = "/Common/vs";
-  vs.rules = {"/Common/r"};
-  config->virtuals.push_back(vs);
-  return config;
-}
 
 // The exchange a rule fires on: GET /a/b.html?x=1 HTTP/1.1 and, in the response events, a 200.
 struct Msg {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "test/unit/log_capture.h"
+#include "test/unit/rule_config.h"
 
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@ using namespace irulesd;
 using namespace irulesd::tclext;
 
 using irulesd::test::LogCapture;
+using irulesd::test::one_rule_config;
 
 namespace {
 
@@ -90,18 +92,6 @@ void check_errors(const std::vector<Case>& cases) {
 // ---- through the engine ----
 
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
-
-std::shared_ptr<Config> one_rule_config(const std::string& text) {
-  auto config = std::make_shared<Config>();
-  config->file = kFile;
-  config->rules.push_back(Rule{"/Common/r", text, SourceLoc{kFile, 1}});
-  VirtualServer vs;
-  vs.has_http_profile = true;   // the rules handle HTTP events
-  vs.name = "/Common/vs";
-  vs.rules = {"/Common/r"};
-  config->virtuals.push_back(vs);
-  return config;
-}
 
 struct Fired {
   RuleOutcome outcome;
