@@ -83,13 +83,16 @@ def virtual(name, address, port, pool_name=None, *, profiles=("/Common/http", "/
             rules=(), persist=None, fallback=None, snat="none", snat_pool=None,
             connection_limit=None, server_tcp=None):
     """`ltm virtual /Common/NAME { destination ADDRESS:PORT ... }`. server_tcp: a tcp profile
-    attached with `context serverside` (the client side keeps the first tcp profile)."""
+    attached with `context serverside` (then /Common/tcp is attached with `context clientside`)."""
     out = [f"ltm virtual /Common/{name} {{", f"    destination /Common/{address}:{port}",
            "    ip-protocol tcp", "    mask 255.255.255.255"]
     if pool_name:
         out.append(f"    pool /Common/{pool_name}")
     out.append("    profiles {")
-    out += [f"        {p} {{ }}" for p in profiles]
+    for p in profiles:
+        # Beside a server-side tcp profile the client's says its side too, as tmsh writes it.
+        side = " context clientside " if server_tcp and p == "/Common/tcp" else " "
+        out.append(f"        {p} {{{side}}}")
     if server_tcp:
         out.append(f"        {server_tcp} {{ context serverside }}")
     out.append("    }")
