@@ -471,8 +471,13 @@ void ProxyConnection::reject_request(int status, const char* reason, const std::
 // Server side
 
 void ProxyConnection::member_failed(Socket* socket, int err) {
-  log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})", connecting_target_,
-           member_name_, uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
+  if (tx_.server_pool.empty()) {   // a rule's `node ADDR PORT`: no pool to name
+    log_line(LogLevel::Warning, "Node {}:{} connect failed: {} (client {}:{} on {})", tx_.server_addr, tx_.server_port,
+             uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
+  } else {
+    log_line(LogLevel::Warning, "Pool {} member {} connect failed: {} (client {}:{} on {})", tx_.server_pool,
+             member_name_, uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), &ProxyConnection::on_socket_closed);
   try_next_member();
 }

@@ -156,7 +156,8 @@ TEST_CASE("config pool: member properties into the model", "[config]") {
   CHECK(m.user_down);
   CHECK(m.description == "the first");
 
-  const PoolMember& d = parse_ok(member_with(""))->pools[0].members[0];
+  const auto defaults = parse_ok(member_with(""));   // kept alive: d refers into it
+  const PoolMember& d = defaults->pools[0].members[0];
   CHECK(d.ratio == 1);
   CHECK(d.priority_group == 0);
   CHECK(d.connection_limit == 0);
@@ -183,7 +184,8 @@ TEST_CASE("config pool: member session and state as tmsh saves them", "[config]"
   };
   for (const Case& k : cases) {
     INFO(k.props);
-    const PoolMember& m = parse_ok(member_with(std::string("            ") + k.props + "\n"))->pools[0].members[0];
+    const auto parsed = parse_ok(member_with(std::string("            ") + k.props + "\n"));
+    const PoolMember& m = parsed->pools[0].members[0];
     CHECK(m.user_disabled == k.disabled);
     CHECK(m.user_down == k.down);
   }

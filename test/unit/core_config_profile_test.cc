@@ -25,7 +25,8 @@ TEST_CASE("config profile: http defaults are /Common/http's", "[config]") {
   CHECK(h.oversize_client_headers == OversizeAction::Reject);
   CHECK(h.excess_client_headers == OversizeAction::Reject);
   CHECK(h.request_header_timeout_s == 0);
-  const VirtualServer& vs = parse_ok(virtual_with("    profiles { http { } }\n"))->virtuals[0];
+  const auto parsed = parse_ok(virtual_with("    profiles { http { } }\n"));   // kept alive: vs refers into it
+  const VirtualServer& vs = parsed->virtuals[0];
   CHECK(vs.http.name == "/Common/http");
   CHECK_FALSE(vs.http.insert_xforwarded_for);
 }
