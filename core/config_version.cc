@@ -54,7 +54,7 @@ const char* ConfigVersion::member_status(const Pool& pool, std::size_t member) c
   const bool monitors_up = c.member->monitor_up.load(std::memory_order_relaxed) &&
                            (c.node == nullptr || c.node->monitor_up.load(std::memory_order_relaxed));
   if (runtime->forced_offline[member] || !monitors_up) return "down";
-  return c.enabled ? "up" : "session_disabled";
+  return c.enabled && !c.member->monitor_disabled.load(std::memory_order_relaxed) ? "up" : "session_disabled";
 }
 
 const PoolRuntime* ConfigVersion::runtime_of(const Pool* pool) const {

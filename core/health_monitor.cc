@@ -137,10 +137,11 @@ void HealthMonitor::Probe::begin_check() {
           if (nread > 0) {
             probe->answer.append(buf->base, static_cast<std::size_t>(nread));
             if (probe->answer.size() > kMaxAnswer) probe->answer.resize(kMaxAnswer);
+            // An answer that matches recv is up and enabled, even when it also matches recv-disable.
+            if (std::regex_search(probe->answer, probe->recv)) return probe->finish_check(true, false, "");
             if (probe->has_recv_disable && std::regex_search(probe->answer, probe->recv_disable)) {
               return probe->finish_check(true, true, "");
             }
-            if (std::regex_search(probe->answer, probe->recv)) return probe->finish_check(true, false, "");
             if (probe->answer.size() >= kMaxAnswer) return probe->finish_check(false, false, "answer did not match recv");
           } else if (nread < 0) {
             probe->finish_check(false, false, nread == UV_EOF ? "answer did not match recv" : uv_strerror(static_cast<int>(nread)));
@@ -189,7 +190,13 @@ void HealthMonitor::Target::evaluate() {
     disabled = disabled || probe->disabled;
   }
   const std::size_t needed = spec.min_up == 0 ? probes.size() : spec.min_up;
-  const bool now_up = up_count >= needed && !disabled;
+  const bool now_up = up_count >= needed;
+  // recv-disable: the target stays up (persisted clients reach it) but takes no new connections.
+  if (now_up && disabled != spec.stats->monitor_disabled.load(std::memory_order_relaxed)) {
+    spec.stats->monitor_disabled.store(disabled, std::memory_order_relaxed);
+    log_line(LogLevel::Notice, "{} monitor status {}. [ recv-disable {} ]", spec.log_name,
+             disabled ? "disabled" : "enabled", disabled ? "matched" : "no longer matches");
+  }
   if (now_up == up) return;
   const int64_t now = static_cast<int64_t>(uv_now(loop));
   std::string detail;
@@ -199,8 +206,7 @@ void HealthMonitor::Target::evaluate() {
     if (!probe->up && !probe->last_error.empty()) detail += "; last error: " + probe->last_error;
   }
   log_line(LogLevel::Notice, "{} monitor status {}. [ {} ]  [ was {} for {} ]", spec.log_name,
-           now_up ? "up" : (disabled ? "disabled" : "down"), detail, up ? "up" : "down",
-           duration_text(now - changed_ms));
+           now_up ? "up" : "down", detail, up ? "up" : "down", duration_text(now - changed_ms));
   up = now_up;
   changed_ms = now;
   spec.stats->monitor_up.store(now_up, std::memory_order_relaxed);
@@ -262,6 +268,7 @@ void HealthMonitor::set_targets(std::vector<MonitorTarget> targets) {
   for (auto& [key, target] : targets_) {
     for (auto& probe : target->probes) probe.release()->close();
     target->spec.stats->monitor_up.store(true, std::memory_order_relaxed);
+    target->spec.stats->monitor_disabled.store(false, std::memory_order_relaxed);
   }
   targets_ = std::move(next);
 }

@@ -68,15 +68,25 @@ int least(std::span<const LbCandidate> candidates, bool* usable, std::atomic<uin
   return nth_usable(n, usable, rotation.fetch_add(1, std::memory_order_relaxed));
 }
 
+uint64_t gcd(uint64_t a, uint64_t b) {
+  while (b != 0) {
+    const uint64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
 // Weighted round robin: over a cycle of `total` choices every member gets exactly its weight, in an
-// order scattered by a stride coprime with the total (not one member's whole share in a row).
+// order scattered by a stride near total × 0.618 (coprime with it), so short runs follow the weights
+// too instead of one member's whole share coming in a row.
 int weighted(std::span<const LbCandidate> candidates, const bool* usable, const uint64_t* weights,
              std::atomic<uint32_t>& rotation) {
   uint64_t total = 0;
   for (std::size_t i = 0; i < candidates.size(); ++i) total += usable[i] ? weights[i] : 0;
   if (total == 0) return -1;
-  constexpr uint64_t kStride = 1000003;   // prime: coprime with any total it does not divide
-  const uint64_t stride = total % kStride == 0 ? 1 : kStride;
+  uint64_t stride = std::max<uint64_t>(1, total * 618 / 1000);
+  while (gcd(stride, total) != 1) ++stride;
   uint64_t pick = (uint64_t{rotation.fetch_add(1, std::memory_order_relaxed)} % total) * stride % total;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (!usable[i]) continue;
@@ -89,7 +99,10 @@ int weighted(std::span<const LbCandidate> candidates, const bool* usable, const 
 }  // namespace
 
 bool lb_eligible(const LbCandidate& c) {
-  if (!c.enabled || c.excluded || !c.member->monitor_up.load(std::memory_order_relaxed)) return false;
+  if (!c.enabled || c.excluded || !c.member->monitor_up.load(std::memory_order_relaxed) ||
+      c.member->monitor_disabled.load(std::memory_order_relaxed)) {
+    return false;
+  }
   if (c.node != nullptr && !c.node->monitor_up.load(std::memory_order_relaxed)) return false;
   if (c.connection_limit != 0 && c.member->connections.load(std::memory_order_relaxed) >= c.connection_limit) {
     return false;
@@ -122,15 +135,21 @@ int lb_choose(const LbPolicy& policy, std::span<const LbCandidate> all, std::ato
   }
   if (!any) return -1;
 
+  // Slow ramp scales weights only while some member is ramping: otherwise the weights stay small
+  // and every cycle is short.
+  bool ramping = false;
+  for (std::size_t i = 0; i < n && policy.slow_ramp_time_s != 0 && !ramping; ++i) {
+    ramping = usable[i] && ramp_permille(policy, candidates[i], now_ms) < 1000;
+  }
   auto ramped = [&](const LbCandidate& c, uint64_t weight) {
-    return policy.slow_ramp_time_s == 0 ? weight : weight * ramp_permille(policy, c, now_ms);
+    return ramping ? weight * ramp_permille(policy, c, now_ms) : weight;
   };
   auto connections = [&](const LbCandidate& c) {
     return double(basis_stats(policy, c).connections.load(std::memory_order_relaxed));
   };
   switch (policy.method) {
     case LbMethod::RoundRobin: {
-      if (policy.slow_ramp_time_s == 0) return nth_usable(n, usable, rotation.fetch_add(1, std::memory_order_relaxed));
+      if (!ramping) return nth_usable(n, usable, rotation.fetch_add(1, std::memory_order_relaxed));
       for (std::size_t i = 0; i < n; ++i) weights[i] = ramped(candidates[i], 1);
       return weighted(candidates, usable, weights, rotation);
     }

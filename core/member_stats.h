@@ -24,6 +24,8 @@ struct EndpointStats {
   // Health: the monitors' verdict, and when it last became up (slow ramp). Up until a monitor says
   // otherwise: a member without monitors is always up.
   std::atomic<bool> monitor_up{true};
+  // A monitor's recv-disable matched: no new connections, but persisted clients still reach it.
+  std::atomic<bool> monitor_disabled{false};
   std::atomic<int64_t> up_since_ms{0};
 
   void connection_opened() {

@@ -40,6 +40,25 @@ void ProxyConnection::try_next_member() {
     tx_.server_addr = tx_.selected_node_addr;
     tx_.server_port = tx_.selected_node_port != 0 ? tx_.selected_node_port : vs_.dest_port;
     member_name_ = fmt::format("node {}:{}", tx_.server_addr, tx_.server_port);
+    // `pool P member ADDR PORT`: that member of P — named, counted and health-checked as one.
+    const Pool* chosen = tx_.selected_pool.empty() ? nullptr : version_->shared->config->find_pool(tx_.selected_pool);
+    for (std::size_t i = 0; chosen != nullptr && i < chosen->members.size(); ++i) {
+      const PoolMember& member = chosen->members[i];
+      if (member.address != tx_.server_addr || member.port != tx_.server_port) continue;
+      tx_.server_pool = chosen->name;
+      member_name_ = member.name;
+      connecting_pool_ = chosen;
+      if (const PoolRuntime* runtime = version_->shared->runtime_of(chosen)) {
+        const LbCandidate& candidate = runtime->candidates[i];
+        if (runtime->forced_offline[i] || !candidate.member->monitor_up.load(std::memory_order_relaxed) ||
+            (candidate.node != nullptr && !candidate.node->monitor_up.load(std::memory_order_relaxed))) {
+          return lb_failed();
+        }
+        connecting_member_stats_ = runtime->member_stats[i].get();
+        connecting_node_stats_ = runtime->node_stats[i].get();
+      }
+      break;
+    }
   } else {
     if (!pool || pool->members.empty()) return lb_failed();
     const PoolRuntime* runtime = version_->shared->runtime_of(pool);
@@ -239,6 +258,7 @@ PersistRequest persist_request_of(const PersistenceProfile& profile) {
   request.across_virtuals = profile.match_across_virtuals;
   request.across_pools = profile.match_across_pools;
   request.across_services = profile.match_across_services;
+  request.override_connection_limit = profile.override_connection_limit;
   switch (profile.type) {
     case PersistenceType::SourceAddr:
       request.active = true;
@@ -295,6 +315,11 @@ std::optional<std::size_t> ProxyConnection::persisted_by(const PersistRequest& p
       const LbCandidate& candidate = runtime->candidates[i];
       if (runtime->forced_offline[i] || !candidate.member->monitor_up.load(std::memory_order_relaxed) ||
           (candidate.node != nullptr && !candidate.node->monitor_up.load(std::memory_order_relaxed))) {
+        return std::nullopt;
+      }
+      // The member's connection-limit holds for persisted clients too, unless the profile overrides it.
+      if (!persist.override_connection_limit && candidate.connection_limit != 0 &&
+          candidate.member->connections.load(std::memory_order_relaxed) >= candidate.connection_limit) {
         return std::nullopt;
       }
     }

@@ -129,6 +129,7 @@ struct PersistRequest {
   bool across_virtuals = false;       // records shared by every virtual server
   bool across_pools = false;          // a record may name a member of another pool with the same address
   bool across_services = false;       // a record matches any port of the member's address
+  bool override_connection_limit = false;   // persisted clients may pass the member's connection-limit
 };
 
 // `after MS ?-periodic? SCRIPT`: a timer the core runs for the connection; when it fires the core

@@ -149,6 +149,7 @@ int PersistCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
   next.across_virtuals = persist.across_virtuals;
   next.across_pools = persist.across_pools;
   next.across_services = persist.across_services;
+  next.override_connection_limit = persist.override_connection_limit;
   next.timeout_s = persist.timeout_s;
   if (persist.mode == PersistMode::Cookie) {
     next.cookie_httponly = persist.cookie_httponly;

@@ -153,9 +153,12 @@ TEST_CASE("an http monitor follows recv and recv-disable; a target it no longer 
     CHECK(contains(log.messages(), "[ /Common/app_http: down; last error: answer did not match recv ]"));
     server.answer = "HTTP/1.1 200 OK\r\n\r\nok";
     REQUIRE(run_until(&loop, [&] { return stats->monitor_up.load(); }));
-    server.answer = "HTTP/1.1 200 OK\r\n\r\nMAINTENANCE";
-    REQUIRE(run_until(&loop, [&] { return !stats->monitor_up; }));   // disabled at the first such answer
-    CHECK(contains(log.messages(), "monitor status disabled. [ /Common/app_http: disabled ]"));
+    server.answer = "HTTP/1.1 503 Service Unavailable\r\n\r\nMAINTENANCE";
+    REQUIRE(run_until(&loop, [&] { return stats->monitor_disabled.load(); }));   // at the first such answer
+    CHECK(stats->monitor_up);   // disabled, not down: persisted clients still reach it
+    CHECK(contains(log.messages(), "monitor status disabled. [ recv-disable matched ]"));
+    server.answer = "HTTP/1.1 200 OK\r\n\r\nMAINTENANCE";   // recv matches too: up and enabled
+    REQUIRE(run_until(&loop, [&] { return !stats->monitor_disabled.load(); }));
     monitor.set_targets({});   // the new version has no monitor for it
     CHECK(stats->monitor_up);
     monitor.close();
