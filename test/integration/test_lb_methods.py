@@ -25,6 +25,12 @@ ADDRESSES = {name: f"{NET}.{11 + i}" for i, name in enumerate(NAMES)}
 HOLD_DELAY = 10   # seconds a held request waits at its backend (http_backend.py's maximum)
 
 
+# `pool p member A P` in a rule: those connections count toward the member (least connections).
+PINNING_RULE = """when HTTP_REQUEST {
+    if { [HTTP::path] starts_with "/hold" } { pool p member %s 8001 }
+}""" % ADDRESSES["m1"]
+
+
 class LbMethods(harness.IrulesdTestCase):
 
     # -- set-up ----------------------------------------------------------------------------------
@@ -237,6 +243,34 @@ class LbMethods(harness.IrulesdTestCase):
             client.send(harness.request_bytes("GET", "/", HOST))
             self.assertEqual(client.read_response().status, 503)
         self.assertEqual(self.backends["m1"].connections() + self.backends["m2"].connections(), [])
+
+    def test_ratio_member_1_2_3_without_slow_ramp(self):
+        members = [tm.member(n, ADDRESSES[n], 8001, ratio=r) for n, r in zip(NAMES, (1, 2, 3))]
+        self.start(tm.pool("p", members, "ratio-member", slow_ramp_time=0), members)
+        sequence = self.many(120)
+        self.assertEqual(dict(collections.Counter(sequence)), {"m1": 20, "m2": 40, "m3": 60})
+        for start in range(0, 120, 6):
+            self.assertEqual(collections.Counter(sequence[start:start + 6]), {"m1": 1, "m2": 2, "m3": 3},
+                             f"round {start // 6}: {sequence[start:start + 6]}")
+
+    def test_round_robin_takes_turns_exactly_without_slow_ramp(self):
+        members = [tm.member(n, ADDRESSES[n], 8001) for n in NAMES[:3]]
+        self.start(tm.pool("p", members, slow_ramp_time=0), members)
+        sequence = self.many(600)
+        self.assertEqual(dict(collections.Counter(sequence)), {"m1": 200, "m2": 200, "m3": 200})
+        for i in range(0, len(sequence) - 2):
+            self.assertEqual(len(set(sequence[i:i + 3])), 3, f"connections {i}..{i + 2}: {sequence[i:i + 3]}")
+
+    def test_a_rule_pinned_member_counts_its_connections(self):
+        members = [tm.member(n, ADDRESSES[n], 8001) for n in ("m1", "m2", "m3")]
+        self.backends = {n: self.start_backend(n, ADDRESSES[n]) for n in ("m1", "m2", "m3")}
+        config = (tm.self_ip(NET) + tm.nodes_of(members) + tm.pool("p", members, "least-connections-member") +
+                  harness.inline_rule("/Common/pin", PINNING_RULE) + tm.virtual("vs", *VIP, "p", rules=["/Common/pin"]))
+        self.start_irulesd(self.write_config(config), wait_for=[VIP], workers=2)
+        held = [self.hold(f"pin-{i}") for i in range(2)]
+        self.assertEqual({n for _, n in held}, {"m1"})
+        seq = [self.one_settled(f"/free/{i}") for i in range(20)]
+        self.assertNotIn("m1", seq, collections.Counter(seq))
 
 
 if __name__ == "__main__":

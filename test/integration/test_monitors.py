@@ -246,6 +246,38 @@ class Monitors(harness.IrulesdTestCase):
                              INTERVAL + 1.5)
         self.assertEqual(self.served(30, "/after/"), {"m1": 10, "m2": 10, "m3": 10})
 
+    def test_recv_and_recv_disable_both_matching_is_up(self):
+        # F5: when the answer matches recv, the member is up and enabled whatever recv-disable says.
+        self.start_http_monitored()
+        offset = self.log_size()
+        self.backends["m1"].set_health("200 server is up (maintenance at midnight)")
+        time.sleep(INTERVAL + 1.5)   # every member is probed at least once meanwhile
+        self.assertNotRegex(self.log_text()[offset:], r"member /Common/m1:8001 monitor status")
+        self.assertEqual(self.served(30), {"m1": 10, "m2": 10, "m3": 10})
+
+    # -- every member down -----------------------------------------------------------------------
+
+    def test_recv_disable_keeps_persisted_clients(self):
+        # F5: a member disabled by recv-disable keeps its active and persisted connections (the
+        # graceful way into a maintenance window); only new clients go elsewhere.
+        self.start_http_monitored(persist="/Common/cookie")
+        cookie = None
+        for i in range(3):
+            response = self.one(f"/find-m1/{i}")
+            if response.json()["backend"] == "m1":
+                cookie = response.header("Set-Cookie").split(";")[0]
+        self.assertIsNotNone(cookie, "one of three round-robin requests reaches m1")
+        offset = self.log_size()
+        self.backends["m1"].set_health("200 maintenance")
+        self.wait_log(r"Pool /Common/p member /Common/m1:8001 monitor status disabled\.", start=offset,
+                      timeout=INTERVAL + 1.5)
+        for i in range(5):
+            with harness.RawClient(*VIP) as client:
+                client.send(harness.request_bytes("GET", f"/persisted/{i}", HOST, headers=[("Cookie", cookie)]))
+                response = client.read_response()
+            self.assertEqual((response.status, response.json()["backend"]), (200, "m1"), response)
+        self.assertEqual(self.served(20, "/new/"), {"m2": 10, "m3": 10})
+
 
 if __name__ == "__main__":
     harness.main()

@@ -212,6 +212,30 @@ class Persistence(harness.IrulesdTestCase):
                 self.assertEqual(self.backend_of(f"/after-src/{i}", source=f"{subnet}.{40 + i}"), backend,
                                  f"subnet {subnet} after the reload")
 
+    def test_persisted_client_respects_the_members_connection_limit(self):
+        # BIG-IP: a pool member's connection limit holds for persisted clients too unless the
+        # persistence profile says override-connection-limit enabled.
+        members = [tm.member("m1", ADDRESSES["m1"], 8001, connection_limit=1),
+                   tm.member("m2", ADDRESSES["m2"], 8001), tm.member("m3", ADDRESSES["m3"], 8001)]
+        self.start(self.config(persist="/Common/web_cookie", extra=self.COOKIE_PROFILE, members=members))
+        to_m1 = f"{POOL_COOKIE}={cookie_value(ADDRESSES['m1'], 8001)}"
+        held = SourcedClient("127.0.0.1")
+        self.addCleanup(held.close)
+        held.send(harness.request_bytes("GET", "/held", HOST, headers=[("Cookie", to_m1)]))
+        self.assertEqual(held.read_response().json()["backend"], "m1")   # m1 now has its one connection
+        for i in range(5):
+            self.assertNotEqual(self.backend_of(f"/over/{i}", cookie=to_m1), "m1",
+                                "a persisted client took m1 past its connection-limit 1")
+
+    # -- source address --------------------------------------------------------------------------
+
+    SOURCE_PROFILE = """ltm persistence source-addr /Common/by_subnet {
+    defaults-from /Common/source_addr
+    mask 255.255.255.0
+    timeout 600
+}
+"""
+
 
 if __name__ == "__main__":
     harness.main()
