@@ -209,15 +209,17 @@ class CaseRun {
       return nullptr;
     }
 
-    auto version = std::make_shared<ConfigVersion>();
-    version->generation = 1;
-    version->config = loaded.config;
-    const Config& config = *loaded.config;
-    for (const VirtualServer& vs : config.virtuals) version->virtual_by_listen_key.emplace(listen_key(vs), &vs);
-    for (const Pool& pool : config.pools) version->rr_positions.try_emplace(pool.name, 0u);
-    if (const SelfIp* self = config.automap_self_ip()) {
-      version->has_snat_source = make_ipv4(self->address, 0, version->snat_source);
+    // The version the daemon would make: listen map, pools' runtime (load balancing, member stats),
+    // SNAT source.
+    std::vector<ConfigError> version_errors;
+    std::shared_ptr<ConfigVersion> version = make_config_version(loaded.config, 1, version_errors);
+    if (!version) {
+      std::vector<std::string> lines;
+      for (const ConfigError& e : version_errors) lines.push_back(e.str());
+      fail(c_.line, "the configuration did not load:\n" + join(lines));
+      return nullptr;
     }
+    const Config& config = *loaded.config;
     const VirtualServer* vs = config.find_virtual(kVirtualName);
     if (vs == nullptr) {
       fail(c_.line, std::string("the configuration has no virtual ") + kVirtualName);
