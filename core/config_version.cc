@@ -18,10 +18,7 @@ std::shared_ptr<ConfigVersion> make_config_version(std::shared_ptr<const Config>
                         "virtual " + vs.name + ": destination " + key + " is already used by " + it->second->name});
     }
   }
-  for (const Pool& pool : cfg.pools) {
-    version->rr_positions.try_emplace(pool.name, 0u);
-    version->pools.push_back(make_pool_runtime(cfg, pool));
-  }
+  for (const Pool& pool : cfg.pools) version->pools.push_back(make_pool_runtime(cfg, pool));
   if (const SelfIp* self = cfg.automap_self_ip()) {
     version->has_snat_source = make_ipv4(self->address, 0, version->snat_source);
   }
@@ -51,9 +48,7 @@ const char* ConfigVersion::member_status(const Pool& pool, std::size_t member) c
   const PoolRuntime* runtime = runtime_of(&pool);
   if (runtime == nullptr || member >= runtime->candidates.size()) return "up";
   const LbCandidate& c = runtime->candidates[member];
-  const bool monitors_up = c.member->monitor_up.load(std::memory_order_relaxed) &&
-                           (c.node == nullptr || c.node->monitor_up.load(std::memory_order_relaxed));
-  if (runtime->forced_offline[member] || !monitors_up) return "down";
+  if (runtime->down(member)) return "down";
   return c.enabled && !c.member->monitor_disabled.load(std::memory_order_relaxed) ? "up" : "session_disabled";
 }
 

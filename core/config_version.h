@@ -26,10 +26,8 @@ struct ConfigVersion final : PoolStates {
   // Listening sockets opened for this version, one per worker; a worker takes the fd at its index
   // for keys it does not listen on yet. Keys already open keep their sockets across versions.
   std::map<std::string, std::vector<int>> new_listen_fds;
-  // Round-robin position per pool, shared by all workers so that the pool sees one rotation.
-  // (Kept for versions made without make_config_version; load balancing uses `pools`.)
-  mutable std::map<std::string, std::atomic<uint32_t>> rr_positions;
-  // Per pool, in config->pools order: policy, candidates, shared member stats.
+  // Per pool, in config->pools order: policy, candidates, shared member stats and the rotation every
+  // worker shares.
   std::vector<std::unique_ptr<PoolRuntime>> pools;
   // The runtime of a pool of this version's config; nullptr for one it does not have.
   const PoolRuntime* runtime_of(const Pool* pool) const;

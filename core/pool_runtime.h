@@ -21,6 +21,14 @@ struct PoolRuntime {
   std::vector<std::shared_ptr<EndpointStats>> node_stats;
   std::vector<bool> forced_offline;                          // `state user-down`: not even persisted clients
   mutable std::atomic<uint32_t> rotation{0};
+
+  // Member `i` can take no connection at all, persisted ones included: forced offline, or its (or its
+  // node's) monitors say down. (user-disabled and recv-disable only stop new connections.)
+  bool down(std::size_t i) const {
+    const LbCandidate& c = candidates[i];
+    return forced_offline[i] || !c.member->monitor_up.load(std::memory_order_relaxed) ||
+           (c.node != nullptr && !c.node->monitor_up.load(std::memory_order_relaxed));
+  }
 };
 
 // The policy a pool's load-balancing mode means.

@@ -230,7 +230,6 @@ class ProxyConnection {
   // whatever length the rule asked for, so that a rule cannot make the proxy buffer without bound.
   static constexpr std::size_t kMaxCollect = 1024 * 1024;
   int lb_rounds_ = 0;
-  std::size_t member_start_ = 0;
   std::size_t member_attempts_ = 0;
   bool request_done_ = false;
   bool response_done_ = false;

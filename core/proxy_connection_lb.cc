@@ -10,21 +10,13 @@
 
 namespace irulesd {
 
-// Chooses the server for the current request: the rule's node, or a member of the chosen pool,
-// starting where the pool's rotation says. LB_SELECTED fires for each choice, LB_FAILED when none is
-// left; a rule may choose again (LB::reselect, pool, node) a bounded number of times.
+// Chooses the server for the current request: the rule's node, or a member of the chosen pool by its
+// load-balancing method. LB_SELECTED fires for each choice, LB_FAILED when none is left; a rule may
+// choose again (LB::reselect, pool, node) a bounded number of times.
 void ProxyConnection::load_balance() {
   state_ = State::Connecting;
   connecting_target_ = lb_target();
   member_attempts_ = 0;
-  if (!tx_.selected_node_addr.empty()) return try_next_member();
-  const Pool* pool = connecting_target_.empty() ? nullptr : version_->shared->config->find_pool(connecting_target_);
-  if (!pool || pool->members.empty()) return lb_failed();
-  // Every pool has its position from load time; find() never inserts, so workers share the map safely.
-  auto position = version_->shared->rr_positions.find(pool->name);
-  member_start_ = position == version_->shared->rr_positions.end()
-                      ? 0
-                      : position->second.fetch_add(1, std::memory_order_relaxed) % pool->members.size();
   try_next_member();
 }
 
@@ -48,37 +40,28 @@ void ProxyConnection::try_next_member() {
       tx_.server_pool = chosen->name;
       member_name_ = member.name;
       connecting_pool_ = chosen;
-      if (const PoolRuntime* runtime = version_->shared->runtime_of(chosen)) {
-        const LbCandidate& candidate = runtime->candidates[i];
-        if (runtime->forced_offline[i] || !candidate.member->monitor_up.load(std::memory_order_relaxed) ||
-            (candidate.node != nullptr && !candidate.node->monitor_up.load(std::memory_order_relaxed))) {
-          return lb_failed();
-        }
-        connecting_member_stats_ = runtime->member_stats[i].get();
-        connecting_node_stats_ = runtime->node_stats[i].get();
-      }
+      const PoolRuntime& runtime = *version_->shared->runtime_of(chosen);
+      if (runtime.down(i)) return lb_failed();
+      connecting_member_stats_ = runtime.member_stats[i].get();
+      connecting_node_stats_ = runtime.node_stats[i].get();
       break;
     }
   } else {
     if (!pool || pool->members.empty()) return lb_failed();
-    const PoolRuntime* runtime = version_->shared->runtime_of(pool);
+    const PoolRuntime& runtime = *version_->shared->runtime_of(pool);
     if (member_attempts_ == 0) tried_.assign(pool->members.size(), false);
     std::optional<std::size_t> index;
     // Persistence decides the first choice; if that member cannot be reached, the pool's own method.
     if (member_attempts_ == 0) index = persisted_member(*pool);
-    if (!index && runtime != nullptr) {
+    if (!index) {
       // The pool's load-balancing method over the members not tried yet for this request.
       thread_local std::vector<LbCandidate> candidates;
-      candidates = runtime->candidates;
+      candidates = runtime.candidates;
       for (std::size_t i = 0; i < candidates.size(); ++i) candidates[i].excluded = tried_[i];
-      const int chosen = lb_choose(runtime->policy, candidates, runtime->rotation,
+      const int chosen = lb_choose(runtime.policy, candidates, runtime.rotation,
                                    static_cast<int64_t>(uv_now(worker_.loop())));
       if (chosen < 0) return lb_failed();
       index = static_cast<std::size_t>(chosen);
-    } else if (!index) {
-      // A version made without its pools' runtime: the pool's rotation.
-      if (member_attempts_ >= pool->members.size()) return lb_failed();
-      index = (member_start_ + member_attempts_) % pool->members.size();
     }
     tried_[*index] = true;
     const PoolMember& member = pool->members[*index];
@@ -86,10 +69,8 @@ void ProxyConnection::try_next_member() {
     tx_.server_addr = member.address;
     tx_.server_port = member.port;
     member_name_ = member.name;
-    if (runtime != nullptr) {
-      connecting_member_stats_ = runtime->member_stats[*index].get();
-      connecting_node_stats_ = runtime->node_stats[*index].get();
-    }
+    connecting_member_stats_ = runtime.member_stats[*index].get();
+    connecting_node_stats_ = runtime.node_stats[*index].get();
   }
   ++member_attempts_;
 
@@ -307,21 +288,16 @@ std::optional<std::size_t> ProxyConnection::persisted_by(const PersistRequest& p
     address = record->address;
     port = record->port;
   }
-  const PoolRuntime* runtime = version_->shared->runtime_of(&pool);
+  const PoolRuntime& runtime = *version_->shared->runtime_of(&pool);
   for (std::size_t i = 0; i < pool.members.size(); ++i) {
     if (pool.members[i].address != address || (pool.members[i].port != port && !persist.across_services)) continue;
     // A persisted client still reaches a user-disabled member, never a forced-offline or down one.
-    if (runtime != nullptr) {
-      const LbCandidate& candidate = runtime->candidates[i];
-      if (runtime->forced_offline[i] || !candidate.member->monitor_up.load(std::memory_order_relaxed) ||
-          (candidate.node != nullptr && !candidate.node->monitor_up.load(std::memory_order_relaxed))) {
-        return std::nullopt;
-      }
-      // The member's connection-limit holds for persisted clients too, unless the profile overrides it.
-      if (!persist.override_connection_limit && candidate.connection_limit != 0 &&
-          candidate.member->connections.load(std::memory_order_relaxed) >= candidate.connection_limit) {
-        return std::nullopt;
-      }
+    if (runtime.down(i)) return std::nullopt;
+    // The member's connection-limit holds for persisted clients too, unless the profile overrides it.
+    const LbCandidate& candidate = runtime.candidates[i];
+    if (!persist.override_connection_limit && candidate.connection_limit != 0 &&
+        candidate.member->connections.load(std::memory_order_relaxed) >= candidate.connection_limit) {
+      return std::nullopt;
     }
     return i;
   }
