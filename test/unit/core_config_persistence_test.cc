@@ -10,10 +10,6 @@ using namespace config_test;
 
 namespace {
 
-std::string virtual_with(const std::string& props) {
-  return "ltm virtual /Common/v {\n    destination 10.0.0.1:80\n" + props + "}\n";
-}
-
 const char* kHttp = "    profiles { /Common/http { } /Common/tcp { } }\n";
 
 }  // namespace

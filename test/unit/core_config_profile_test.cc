@@ -8,14 +8,6 @@
 using namespace irulesd;
 using namespace config_test;
 
-namespace {
-
-std::string virtual_with(const std::string& props) {
-  return "ltm virtual /Common/v {\n    destination 10.0.0.1:80\n" + props + "}\n";
-}
-
-}  // namespace
-
 TEST_CASE("config profile: http defaults are /Common/http's", "[config]") {
   HttpProfile h;
   CHECK(h.name == "/Common/http");

@@ -83,4 +83,9 @@ inline void expect_all(const std::string& text, const std::vector<std::string>& 
   CHECK(got == expected);
 }
 
+// A virtual server on 10.0.0.1:80 with `props` (lines of properties) in its body.
+inline std::string virtual_with(const std::string& props) {
+  return "ltm virtual /Common/v {\n    destination 10.0.0.1:80\n" + props + "}\n";
+}
+
 }  // namespace config_test

@@ -8,14 +8,6 @@
 using namespace irulesd;
 using namespace config_test;
 
-namespace {
-
-std::string virtual_with(const std::string& props) {
-  return "ltm virtual /Common/v {\n    destination 10.0.0.1:80\n" + props + "}\n";
-}
-
-}  // namespace
-
 TEST_CASE("config virtual: connection-limit", "[config]") {
   CHECK(parse_ok(virtual_with(""))->virtuals[0].connection_limit == 0);
   CHECK(parse_ok(virtual_with("    connection-limit 10000\n"))->virtuals[0].connection_limit == 10000);
