@@ -12,6 +12,12 @@ there, start irulesd (`--workers 1 --log TMP/irulesd.log` unless told otherwise)
 it started by pid (SIGTERM, then SIGKILL after a timeout) even when the test fails. When a test fails,
 the irulesd log and every process's output are printed to stderr.
 
+Sanitizers (`scripts/test --sanitize`): every irulesd a test started, and every `--check` run, has its
+output scanned when it is over; an AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer
+report in it fails the test. LeakSanitizer only runs when irulesd returns from main, which SIGTERM
+gives it (drain, then exit 0): with IRULESD_SANITIZE=1 (set by scripts/test --sanitize) an irulesd
+that had to be killed with SIGKILL fails the test too, since its leak check never ran.
+
 Each script uses its own 127.0.N.x addresses (all of 127.0.0.0/8 is loopback on Linux), so scripts
 never collide: the virtual server on 127.0.N.10, pool members on 127.0.N.11-13, self IP 127.0.N.20.
 """
@@ -43,10 +49,32 @@ BACKEND_PY = os.path.join(HERE, "http_backend.py")
 RULES_DIR = os.path.join(SOURCE_DIR, "irules")
 FIXTURES_DIR = os.path.join(SOURCE_DIR, "test", "fixtures")
 
+SANITIZE = os.environ.get("IRULESD_SANITIZE") == "1"
 TIMEOUT = 10.0        # seconds for any single client step (connect, send, receive)
 START_TIMEOUT = 10.0  # seconds for a process to start listening
 STOP_TIMEOUT = 10.0   # seconds between SIGTERM and SIGKILL
 LOCK_TIMEOUT = 240.0  # seconds to wait for another run of the same script (same addresses)
+
+
+# What the sanitizers print (to stderr, which Process sends to its output file): ASan and LSan's
+# "==PID==ERROR: AddressSanitizer: ..." / "ERROR: LeakSanitizer: ...", every sanitizer's closing
+# "SUMMARY: XSanitizer: ...", and UBSan's "FILE:LINE:COL: runtime error: ...".
+SANITIZER_REPORT = re.compile(r"^==\d+==\s*(ERROR|WARNING): \w*Sanitizer\b|^SUMMARY: \w*Sanitizer\b|"
+                              r": runtime error: ", re.MULTILINE)
+
+
+def sanitizer_report(text):
+    """The sanitizer report in a process's output, from its first line on (at most 8000
+    characters), or None when there is none."""
+    match = SANITIZER_REPORT.search(text)
+    if match is None:
+        return None
+    start = text.rfind("\n", 0, match.start()) + 1
+    return text[start:start + 8000]
+
+
+def is_irulesd(argv):
+    return os.path.basename(argv[0]) == "irulesd"
 
 
 def find_irulesd():
@@ -133,6 +161,7 @@ class Process:
         self._output = open(output_path, "wb")
         self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._output,
                                       stderr=subprocess.STDOUT, cwd=SOURCE_DIR, env=env)
+        self.killed = False   # stop() had to use SIGKILL
 
     @property
     def pid(self):
@@ -164,6 +193,7 @@ class Process:
         if self.alive():
             self.popen.terminate()
             if self.wait(timeout) is None:
+                self.killed = True
                 self.popen.kill()
                 self.popen.wait(timeout=timeout)
         self._output.close()
@@ -305,6 +335,25 @@ class IrulesdTestCase(unittest.TestCase):
             process.signal(signal.SIGTERM)
         for process in self.processes:
             process.stop()
+        self.check_sanitizers()
+
+    def check_sanitizers(self):
+        """Fails the test when an irulesd it started printed a sanitizer report, or (under
+        IRULESD_SANITIZE) had to be killed before its leak check could run. Called once every
+        process is over, so a report printed at exit (LeakSanitizer) is seen."""
+        problems = []
+        for process in self.processes:
+            if not is_irulesd(process.argv):
+                continue
+            report = sanitizer_report(process.output())
+            if report is not None:
+                problems.append(f"irulesd (pid {process.pid}, exit {process.popen.returncode}) printed "
+                                f"a sanitizer report:\n{report}")
+            elif SANITIZE and process.killed:
+                problems.append(f"irulesd (pid {process.pid}) was still running {STOP_TIMEOUT} s after "
+                                f"SIGTERM and was killed: its leak check at exit did not run")
+        if problems:
+            self.fail("\n".join(problems))
 
     def start_irulesd(self, config_path, *, rules_dir=None, workers=1, wait_for=None,
                       extra_args=()):
@@ -372,7 +421,11 @@ class IrulesdTestCase(unittest.TestCase):
         argv.append("--check")
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, cwd=SOURCE_DIR, timeout=timeout)
-        return done.returncode, done.stdout.decode("utf-8", "replace")
+        output = done.stdout.decode("utf-8", "replace")
+        report = sanitizer_report(output)
+        if report is not None:
+            self.fail(f"irulesd --check (exit {done.returncode}) printed a sanitizer report:\n{report}")
+        return done.returncode, output
 
     def reload(self):
         """SIGHUP to irulesd (the caller waits for the effect: a reload is asynchronous)."""
