@@ -9,7 +9,8 @@ Every method gets `200 OK` with a JSON body:
 Connections stay open (keep-alive) unless the client asks otherwise. A request header
 `X-Backend-Delay: SECONDS` (at most 10) makes the answer wait that long, for requests in flight; each
 `X-Backend-Header: NAME: VALUE` adds that header to the answer. Chunked request bodies are decoded here,
-not by http.server.
+not by http.server. With --delay SECONDS every answer waits that long (a slow member, for the
+fastest-* load-balancing methods); a request's own X-Backend-Delay adds to it.
 
 With --record FILE each accepted connection and each request is appended to FILE as one JSON line
 ({"event": "connection", "peer": ...} / {"event": "request", ...same fields as the body...} /
@@ -22,7 +23,7 @@ body "server is up"; a missing or malformed file answers "503 no health file"), 
 {"event": "health", "peer": ..., "status": N}, not as a request. A test flips what health monitors
 see by rewriting FILE. Without the option /health is echoed like any other path.
 
-    http_backend.py --name B1 --host 127.0.1.11 --port 8001 [--record FILE] [--health-file FILE]
+    http_backend.py --name B1 --host 127.0.1.11 --port 8001 [--record FILE] [--health-file FILE] [--delay S]
 Prints one line once it is listening; SIGTERM/SIGINT stop it.
 """
 
@@ -41,9 +42,10 @@ class RecordingServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, name, record_path, health_path=None):
+    def __init__(self, address, name, record_path, health_path=None, delay=0.0):
         super().__init__(address, BackendHandler)
         self.name = name
+        self.delay = delay
         self.health_path = health_path
         self.record_file = open(record_path, "a", encoding="utf-8") if record_path else None
         self.lock = threading.Lock()
@@ -178,7 +180,7 @@ class BackendHandler(BaseHTTPRequestHandler):
             "connection_request_number": self.connection_requests,
         }
         self.server.record(dict(entry, event="request"))
-        delay = min(float(self.headers.get("X-Backend-Delay", "0") or 0), 10.0)
+        delay = self.server.delay + min(float(self.headers.get("X-Backend-Delay", "0") or 0), 10.0)
         if delay > 0:
             time.sleep(delay)
         body = json.dumps(entry).encode()
@@ -201,9 +203,10 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--record", help="append connections and requests to this file (JSON lines)")
     parser.add_argument("--health-file", help="answer /health with the status and body this file holds")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds every answer waits (a slow member)")
     args = parser.parse_args()
     try:
-        server = RecordingServer((args.host, args.port), args.name, args.record, args.health_file)
+        server = RecordingServer((args.host, args.port), args.name, args.record, args.health_file, args.delay)
     except OSError as error:
         print(f"{args.name}: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1

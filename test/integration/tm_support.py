@@ -9,10 +9,16 @@ function returns the text of one object, ending in a newline; join them for a co
 Sockets: a client that leaves with a reset, and the count of irulesd's established server
 connections to a member (read from /proc/net/tcp: what the member's connection count should be,
 whatever the backend process has got round to recording).
+
+Backends: HealthBackend, an http_backend.py whose /health answer a test rewrites (what an http
+monitor sees) and that may answer every request late (--delay: a slow member).
 """
 
+import os
 import socket
 import struct
+
+import harness
 
 
 def self_ip(net):
@@ -141,3 +147,42 @@ def established_to(address, port):
             if fields[2] == wanted and fields[3] == "01":
                 count += 1
     return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Backends
+# ---------------------------------------------------------------------------------------------
+
+class HealthBackend(harness.Backend):
+    """http_backend.py with --health-file: /health answers what set_health() wrote last ("200 server
+    is up" to begin with); with delay every other answer waits that many seconds."""
+
+    def __init__(self, name, host, port, tmp, delay=0.0):
+        self.record_path = os.path.join(tmp, f"backend-{name}.jsonl")
+        self.health_path = os.path.join(tmp, f"health-{name}")
+        self.host, self.port = host, port
+        self.set_health("200 server is up")
+        argv = [harness.PYTHON, harness.BACKEND_PY, "--name", name, "--host", host, "--port", str(port),
+                "--record", self.record_path, "--health-file", self.health_path]
+        if delay:
+            argv += ["--delay", str(delay)]
+        harness.Process.__init__(self, name, argv, os.path.join(tmp, f"backend-{name}.out"))
+
+    def set_health(self, answer):
+        temporary = self.health_path + ".new"
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(answer)
+        os.replace(temporary, self.health_path)   # a probe never reads half a file
+
+
+def start_health_backend(case, name, address, port=8001, delay=0.0):
+    """A HealthBackend started under test case `case` (stopped with it); returns once it listens."""
+    backend = case.start_process(HealthBackend(name, address, port, case.tmp, delay))
+    case.wait_output(backend, "listening")
+    return backend
+
+
+def share(counter, name):
+    """The fraction of a Counter's total that `name` has (0 when it is empty)."""
+    total = sum(counter.values())
+    return counter[name] / total if total else 0.0
