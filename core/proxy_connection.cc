@@ -171,6 +171,9 @@ void ProxyConnection::on_socket_closed(uv_handle_t* handle) {
   self->handle_closed();
 }
 
+// A server connection the reuse pool closed: its last owner may be long gone.
+void ProxyConnection::on_parked_socket_closed(uv_handle_t* handle) { delete static_cast<Socket*>(handle->data); }
+
 void ProxyConnection::on_rule_timer_closed(uv_handle_t* handle) {
   RuleTimer* timer = static_cast<RuleTimer*>(handle->data);
   ProxyConnection* self = timer->owner;
@@ -321,6 +324,7 @@ void ProxyConnection::on_request_head() {
   discarding_body_ = false;
   lb_rounds_ = 0;
   bool upgrade_requested = request_parser_.upgrade();
+  request_has_body_ = request_parser_.body_follows();
   if (!fire(Event::HttpRequest)) return;
   if (tx_.local_response) {
     answer_request_locally();
@@ -405,7 +409,9 @@ void ProxyConnection::send_local_response() {
 
 void ProxyConnection::on_request_complete() {
   request_done_ = true;
-  request_keep_alive_ = request_keep_alive_ && request_parser_.keep_alive();
+  // A request that asked for close (or HTTP/1.0 without keep-alive) told its server to close too.
+  server_keep_alive_requested_ = request_parser_.keep_alive();
+  request_keep_alive_ = request_keep_alive_ && server_keep_alive_requested_;
   if (response_done_) {
     finish_exchange();
   } else {
@@ -483,9 +489,33 @@ void ProxyConnection::member_failed(Socket* socket, int err) {
 }
 
 void ProxyConnection::on_server_connected(Socket* socket) {
+  socket->opened_ms = uv_now(worker_.loop());
+  uv_tcp_nodelay(&socket->tcp, 1);
+  attach_server(socket);
+  if (!fire(Event::ServerConnected)) return;
+  if (tcp_mode_) {
+    enter_tunnel();
+    return;
+  }
+  if (resend_head_) {
+    // The head went out once already (on a reused connection that closed): the same bytes again.
+    resend_head_ = false;
+    count_outstanding_request();
+    ++server_->requests;
+    send(server_, request_head_buf_.data(), request_head_buf_.size());
+    state_ = State::AwaitingResponse;
+    return;
+  }
+  send_request_head();
+  pump_client();
+}
+
+// The server connection (new, or reused from the pool) becomes this request's.
+void ProxyConnection::attach_server(Socket* socket) {
   server_ = socket;
   server_target_ = connecting_target_;
-  uv_tcp_nodelay(&server_->tcp, 1);
+  server_keep_alive_ = false;
+  server_reused_ = false;
   sockaddr_storage local{};
   int len = sizeof local;
   uv_tcp_getsockname(&server_->tcp, reinterpret_cast<sockaddr*>(&local), &len);
@@ -500,13 +530,6 @@ void ProxyConnection::on_server_connected(Socket* socket) {
     send_owned(server_, std::move(tx_.respond_to_server));
     tx_.respond_to_server.clear();
   }
-  if (!fire(Event::ServerConnected)) return;
-  if (tcp_mode_) {
-    enter_tunnel();
-    return;
-  }
-  send_request_head();
-  pump_client();
 }
 
 void ProxyConnection::send_request_head() {
@@ -514,20 +537,14 @@ void ProxyConnection::send_request_head() {
   response_parser_.set_expect_no_body(request_.method == "HEAD");
   if (vs_.http.insert_xforwarded_for) request_.headers.add("X-Forwarded-For", tx_.client_addr);
   flush(server_);   // a corked earlier head may still point into the buffer
-  // The member has one more request it has not answered (fastest, fastest-app-response).
-  if (!awaiting_response_ && !tunnel_after_head_) {
-    for (EndpointStats* stats : {server_member_stats_, server_node_stats_}) {
-      if (stats) stats->outstanding_requests.fetch_add(1, std::memory_order_relaxed);
-    }
-    awaiting_response_ = server_member_stats_ != nullptr || server_node_stats_ != nullptr;
-    request_sent_ms_ = uv_now(worker_.loop());
-  }
+  if (!tunnel_after_head_) count_outstanding_request();
   std::string collected;
   if (request_body_.ready) {
     collected = std::move(tx_.http_collect.payload);
     tx_.http_collect = Collect{};
     frame_collected_body(request_.headers, request_body_, request_parser_, collected);
   }
+  ++server_->requests;
   request_head_buf_.clear();
   serialize_request_head(request_, request_head_buf_);
   send(server_, request_head_buf_.data(), request_head_buf_.size());
@@ -544,6 +561,16 @@ void ProxyConnection::send_request_head() {
   }
   state_ = State::ForwardingBody;
   if (request_parser_.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
+}
+
+// The member has one more request it has not answered (fastest, fastest-app-response).
+void ProxyConnection::count_outstanding_request() {
+  if (awaiting_response_) return;
+  for (EndpointStats* stats : {server_member_stats_, server_node_stats_}) {
+    if (stats) stats->outstanding_requests.fetch_add(1, std::memory_order_relaxed);
+  }
+  awaiting_response_ = server_member_stats_ != nullptr || server_node_stats_ != nullptr;
+  request_sent_ms_ = uv_now(worker_.loop());
 }
 
 void ProxyConnection::on_server_data(const char* data, std::size_t len) {
@@ -678,7 +705,8 @@ void ProxyConnection::on_response_complete() {
   response_parser_.resume();
   if (response_.status >= 100 && response_.status < 200) return;   // interim (100 Continue): go on
   response_done_ = true;
-  if (!response_parser_.keep_alive()) request_keep_alive_ = false;
+  server_keep_alive_ = response_parser_.keep_alive();
+  if (!server_keep_alive_) request_keep_alive_ = false;
   if (request_done_) finish_exchange();
 }
 
@@ -686,6 +714,9 @@ void ProxyConnection::finish_exchange() {
   tx_.request = nullptr;
   tx_.response = nullptr;
   discarding_body_ = false;
+  // OneConnect: the server side detaches after every exchange — into the reuse pool when it can be
+  // reused, else closed — and the next request is balanced anew, as BIG-IP does.
+  if (vs_.oneconnect && server_ && !park_server()) close_server();
   if (!request_keep_alive_ || client_->eof || draining_) {
     close_server();
     close_after_flush(client_);
@@ -719,6 +750,7 @@ void ProxyConnection::on_server_eof() {
     finish_exchange();
     return;
   }
+  if (mid_response && resend_on_new_connection()) return;
   if (mid_response) {
     log_line(LogLevel::Warning, "Pool {} member {} closed before its response completed (client {}:{} on {})",
              server_target_, member_name_, tx_.client_addr, tx_.client_port, vs_.name);

@@ -1,6 +1,6 @@
-// One client connection and the server-side connection it uses (BIG-IP without OneConnect): the
-// HTTP/1.1 request/response cycle with rule events, or a byte tunnel after HTTP::disable or a
-// granted upgrade. Lives on its worker's thread; deletes itself once both sockets have closed.
+// One client connection and the server-side connection it uses: the HTTP/1.1 request/response cycle
+// with rule events, or a byte tunnel after HTTP::disable or a granted upgrade. With a one-connect
+// profile the server side detaches after each exchange into the worker's reuse pool. Lives on its worker's thread; deletes itself once both sockets have closed.
 #pragma once
 
 #include <uv.h>
@@ -52,6 +52,9 @@ class ProxyConnection {
     static constexpr int kMaxCorked = 8;
     uv_buf_t corked[kMaxCorked];
     int corked_count = 0;
+    // A server connection's life across the connections that reuse it (OneConnect's max-age, max-reuse).
+    uint64_t opened_ms = 0;
+    uint32_t requests = 0;
   };
   // While one exists, sends are collected per socket and written together when it goes: a response
   // head and the body bytes that came with it leave in one syscall, as HAProxy's do.
@@ -109,6 +112,7 @@ class ProxyConnection {
   static void on_connect(uv_connect_t* req, int status);
   static void on_shutdown(uv_shutdown_t* req, int status);
   static void on_socket_closed(uv_handle_t* handle);
+  static void on_parked_socket_closed(uv_handle_t* handle);
   static void on_rule_timer(uv_timer_t* handle);
   static void on_rule_timer_closed(uv_handle_t* handle);
   void handle_closed();
@@ -149,6 +153,15 @@ class ProxyConnection {
   // Logs why the member could not be reached, closes its socket and tries the next one.
   void member_failed(Socket* socket, int err);
   void on_server_connected(Socket* socket);
+  void attach_server(Socket* socket);
+  // OneConnect: the reuse pool's key for the chosen member and this connection's source, an idle
+  // connection from the pool, and parking the current one there after its exchange.
+  std::string reuse_key() const;
+  bool reuse_pooled_server();
+  bool park_server();
+  bool resend_on_new_connection();
+  void connect_member();
+  void count_outstanding_request();
   void send_request_head();
   void on_server_data(const char* data, std::size_t len);
   void on_server_eof();
@@ -233,6 +246,11 @@ class ProxyConnection {
   std::size_t member_attempts_ = 0;
   bool request_done_ = false;
   bool response_done_ = false;
+  bool server_keep_alive_ = false;   // the last response left its server connection open
+  bool server_keep_alive_requested_ = false;   // the last request did not ask its server to close
+  bool server_reused_ = false;       // server_ came from the reuse pool for this request
+  bool resend_head_ = false;         // the next server connection gets request_head_buf_ again
+  bool request_has_body_ = false;
   bool request_keep_alive_ = true;
   bool tunnel_after_head_ = false;
   bool closing_ = false;

@@ -6,7 +6,9 @@
 
 #include "core/log.h"
 #include "core/net_util.h"
+#include "core/persistence.h"
 #include "core/pool_runtime.h"
+#include "core/server_connection_pool.h"
 
 namespace irulesd {
 
@@ -80,7 +82,12 @@ void ProxyConnection::try_next_member() {
     tx_.lb_reselect = false;
     return reselect(false);
   }
+  if (reuse_pooled_server()) return;
+  connect_member();
+}
 
+// Opens a server connection to the chosen member (tx_.server_addr/port), from the SNAT source.
+void ProxyConnection::connect_member() {
   Socket* socket = new Socket{};
   socket->owner = this;
   socket->is_client = false;
@@ -146,6 +153,101 @@ void ProxyConnection::start_connect_timer() {
 
 void ProxyConnection::stop_connect_timer() {
   if (connect_timer_ != nullptr) uv_timer_stop(connect_timer_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OneConnect: server connections reused across requests and client connections
+
+// Where a reused connection must go and come from: the member, and the source address the member
+// sees under the profile's source-mask (SNAT automap and SNAT pools share one source per virtual).
+std::string ProxyConnection::reuse_key() const {
+  const OneConnectProfile& profile = *vs_.oneconnect;
+  std::string key = fmt::format("{} {}:{} ", profile.name, tx_.server_addr, tx_.server_port);
+  const bool automap = tx_.snat.empty() ? vs_.snat == SnatType::Automap : tx_.snat == "automap";
+  if (tx_.snat.empty() && vs_.snat == SnatType::Snat && vs_.snat_pool) {
+    key += "snatpool " + vs_.snat_pool->name;
+  } else if (automap) {
+    key += "automap";
+  } else if (profile.source_mask != 0) {
+    const std::string& source = tx_.snat.empty() || tx_.snat == "none" ? tx_.client_addr : tx_.snat;
+    key += masked_address(source, static_cast<uint32_t>(__builtin_popcount(profile.source_mask)));
+  }
+  return key;
+}
+
+// An idle connection to the chosen member from the worker's pool becomes this request's server
+// connection: no connect, and no SERVER_CONNECTED (the connection was set up earlier).
+bool ProxyConnection::reuse_pooled_server() {
+  if (!vs_.oneconnect) return false;
+  uv_tcp_t* tcp = worker_.server_pool().take(reuse_key());
+  if (tcp == nullptr) return false;
+  auto* socket = static_cast<Socket*>(tcp->data);
+  socket->owner = this;
+  socket->reading = false;
+  ++open_handles_;
+  attach_server(socket);
+  server_reused_ = true;
+  send_request_head();
+  pump_client();
+  return true;
+}
+
+// A reused connection the server closed before answering (it timed the connection out just as the
+// request went out): the request goes again on a new connection to the same member, once, when it
+// can be sent again — it had no body and nothing of an answer came back. True when it was resent.
+bool ProxyConnection::resend_on_new_connection() {
+  if (!server_reused_ || request_has_body_ || !request_done_ || tunnel_after_head_ ||
+      !response_parser_.between_messages()) {
+    return false;
+  }
+  log_line(LogLevel::Info,
+           "Pool {} member {} closed a reused connection before answering (client {}:{} on {}); sending the "
+           "request again on a new connection",
+           server_target_, member_name_, tx_.client_addr, tx_.client_port, vs_.name);
+  server_reused_ = false;
+  tx_.server_connected = false;   // set up for an earlier request: no SERVER_CLOSED of this one
+  close_server();
+  resend_head_ = true;
+  state_ = State::Connecting;
+  connect_member();
+  return true;
+}
+
+// After an exchange: the server connection goes to the pool if it can carry more requests. False
+// when it cannot (the caller closes it).
+bool ProxyConnection::park_server() {
+  const OneConnectProfile& profile = *vs_.oneconnect;
+  if (server_->eof || draining_ || !server_keep_alive_ || !server_keep_alive_requested_ ||
+      tx_.tcp_server_collect.requested ||
+      !response_parser_.between_messages()) {
+    return false;
+  }
+  flush(server_);
+  const uint64_t now = uv_now(worker_.loop());
+  if (server_->queued != 0 || server_->requests >= profile.max_reuse ||
+      now - server_->opened_ms >= uint64_t{profile.max_age_s} * 1000) {
+    return false;
+  }
+  ServerConnectionPool::Parking parking;
+  parking.profile = profile.name;
+  parking.max_size = profile.max_size;
+  if (profile.idle_timeout_override_s == OneConnectProfile::kIdleTimeoutOverrideDisabled) {
+    parking.idle_timeout_ms = uint64_t{vs_.server_tcp.idle_timeout_s} * 1000;
+  } else if (profile.idle_timeout_override_s != OneConnectProfile::kIdleTimeoutOverrideIndefinite) {
+    parking.idle_timeout_ms = uint64_t{profile.idle_timeout_override_s} * 1000;
+  }
+  Socket* socket = server_;
+  set_reading(socket, false);
+  if (!worker_.server_pool().park(&socket->tcp, &ProxyConnection::on_parked_socket_closed, reuse_key(), parking)) {
+    return false;
+  }
+  // Detached, not closed: SERVER_CLOSED fires only when a connection closes while it is ours.
+  server_ = nullptr;
+  server_target_.clear();
+  tx_.server_connected = false;
+  server_connection_counted(false);
+  --open_handles_;   // the pool owns the handle now
+  return true;
 }
 
 // A server connection opened or closed: the shared counts load balancing and limits read.

@@ -145,6 +145,7 @@ void Worker::begin_stop(bool drain) {
     stopping_ = true;
     for (auto& [key, listener] : listeners_) close_listener(listener);
     listeners_.clear();
+    server_pool_.close_all();   // nothing new will reuse them
     // Closing only starts here; connections leave the set in their close callbacks, later.
     for (ProxyConnection* conn : connections_) conn->begin_drain();
     if (drain && !connections_.empty()) {
@@ -166,6 +167,7 @@ void Worker::sweep_idle() {
   uint64_t now = uv_now(&loop_);
   // check_idle only starts closes (the set changes in close callbacks, later), so iterating is safe.
   for (ProxyConnection* conn : connections_) conn->check_idle(now);
+  server_pool_.sweep(now);
 }
 
 void Worker::maybe_finish_stop() {
@@ -180,6 +182,7 @@ void Worker::maybe_finish_stop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&log_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  server_pool_.close_all();   // parked while the last connections drained
   services_->close();
 }
 

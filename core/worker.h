@@ -15,6 +15,7 @@
 
 #include "core/config_version.h"
 #include "core/rule_engine.h"
+#include "core/server_connection_pool.h"
 #include "core/worker_services.h"
 
 namespace irulesd {
@@ -52,6 +53,8 @@ class Worker {
   int index() const { return index_; }
   char* read_buffer() { return read_buffer_; }
   WorkerServices* services() { return services_.get(); }
+  // OneConnect: this worker's idle server-side connections (closed when the worker stops).
+  ServerConnectionPool& server_pool() { return server_pool_; }
   static constexpr std::size_t kReadBufferSize = 64 * 1024;
   void connection_closed(ProxyConnection* conn);
 
@@ -87,6 +90,7 @@ class Worker {
   bool async_closed_ = false;
 
   std::unique_ptr<WorkerServices> services_;
+  ServerConnectionPool server_pool_{&loop_};
   std::shared_ptr<WorkerVersion> current_;
   std::map<std::string, Listener*> listeners_;
   std::unordered_set<ProxyConnection*> connections_;

@@ -1,0 +1,68 @@
+// OneConnect's reuse pool: idle server-side connections one worker keeps after their exchange, so that
+// a later request — of the same client connection or another — reuses one instead of connecting. One
+// pool per worker, as BIG-IP keeps one per TMM; it knows nothing of HTTP or of the connections that
+// park here, only a key (where the connection goes, from which source), when it may be reused, and how
+// to free the memory around a handle it closes.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace irulesd {
+
+class ServerConnectionPool {
+ public:
+  explicit ServerConnectionPool(uv_loop_t* loop) : loop_(loop) {}
+  ServerConnectionPool(const ServerConnectionPool&) = delete;
+  ServerConnectionPool& operator=(const ServerConnectionPool&) = delete;
+  ~ServerConnectionPool();
+
+  struct Parking {
+    std::string profile;          // the one-connect profile: its max-size counts its own connections
+    uint32_t max_size = 0;        // idle connections the profile may keep on this worker
+    uint64_t idle_timeout_ms = 0; // closed after this long unused; 0 = never
+  };
+  // Keeps `tcp` (connected, reads stopped, nothing queued to it) for reuse under `key`. While parked
+  // the pool reads it: a byte or a close from the server ends it (an idle server has nothing to say).
+  // When the pool closes it, `on_closed` runs with handle->data as it was at park(), to free the memory
+  // around the handle. False when the profile is at max-size: the caller keeps it and closes it.
+  bool park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string key, const Parking& parking);
+  // The most recently parked connection under `key`, or null. handle->data is as it was at park().
+  uv_tcp_t* take(const std::string& key);
+  // Closes connections idle past their timeout (the worker calls it once a second).
+  void sweep(uint64_t now_ms);
+  // Worker stop: closes every parked connection.
+  void close_all();
+
+  std::size_t idle_count() const { return count_; }
+  uint64_t reused() const { return reused_; }
+
+ private:
+  struct Entry {
+    uv_tcp_t* tcp;
+    void* owner_data;      // handle->data outside the pool
+    uv_close_cb on_closed;
+    ServerConnectionPool* pool;
+    std::string key;
+    std::string profile;
+    uint64_t expires_ms;   // 0 = never
+  };
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  // Takes the entry out of the indexes; the handle is the caller's again.
+  void unlink(Entry* entry);
+  void close_entry(Entry* entry);
+
+  uv_loop_t* loop_;
+  std::unordered_map<std::string, std::vector<Entry*>> idle_;   // key → parked, oldest first
+  std::unordered_map<std::string, uint32_t> per_profile_;
+  std::size_t count_ = 0;
+  uint64_t reused_ = 0;
+};
+
+}  // namespace irulesd
