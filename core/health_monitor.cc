@@ -211,6 +211,33 @@ void HealthMonitor::Target::evaluate() {
   changed_ms = now;
   spec.stats->monitor_up.store(now_up, std::memory_order_relaxed);
   if (now_up) spec.stats->up_since_ms.store(now, std::memory_order_relaxed);
+  for (const auto& watch : spec.pool_watches) watch->check();
+}
+
+std::size_t PoolUpWatch::up_count() const {
+  std::size_t up = 0;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    up += members[i]->monitor_up.load(std::memory_order_relaxed) &&
+          (nodes[i] == nullptr || nodes[i]->monitor_up.load(std::memory_order_relaxed));
+  }
+  return up;
+}
+
+void PoolUpWatch::check(bool quiet) {
+  const std::size_t up = up_count();
+  const bool now_below = up < min_up_members;
+  if (now_below == below) return;
+  below = now_below;
+  if (quiet) return;
+  if (now_below) {
+    log_line(LogLevel::Err,
+             "Pool {}: {} of {} members up, fewer than min-up-members {}; min-up-members-action {} not taken "
+             "(irulesd is not part of an HA cluster)",
+             pool_name, up, members.size(), min_up_members, action);
+  } else {
+    log_line(LogLevel::Notice, "Pool {}: {} of {} members up, min-up-members {} met again", pool_name, up,
+             members.size(), min_up_members);
+  }
 }
 
 HealthMonitor::HealthMonitor(uv_loop_t* loop) : loop_(loop) {}
@@ -244,6 +271,7 @@ void HealthMonitor::set_targets(std::vector<MonitorTarget> targets) {
     auto old = targets_.find(spec.key);
     if (old != targets_.end() && same_monitors(old->second->spec, spec) && old->second->spec.stats == spec.stats) {
       old->second->spec.log_name = spec.log_name;
+      old->second->spec.pool_watches = std::move(spec.pool_watches);
       next[spec.key] = std::move(old->second);
       targets_.erase(old);
       continue;
@@ -271,6 +299,11 @@ void HealthMonitor::set_targets(std::vector<MonitorTarget> targets) {
     target->spec.stats->monitor_disabled.store(false, std::memory_order_relaxed);
   }
   targets_ = std::move(next);
+  // A new version's checks start from where their pools stand (the member state outlives a reload:
+  // a pool already below its minimum is not logged again); later crossings are logged.
+  for (auto& [key, target] : targets_) {
+    for (const auto& watch : target->spec.pool_watches) watch->check(true);
+  }
 }
 
 void HealthMonitor::close() {

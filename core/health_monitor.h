@@ -34,6 +34,25 @@ struct MonitorSpec {
   bool refused_is_up = false;    // gateway_icmp as a connect: a refusal still proves the host is up
 };
 
+// A pool's min-up-members check (`min-up-members-checking enabled`): when fewer of its members than
+// min_up_members are up, BIG-IP takes min-up-members-action (failover, reboot, restart-all: actions of
+// an HA cluster, which irulesd is not). irulesd logs the pool's fall below the minimum, and its
+// return, and takes no action. Shared by the targets whose state counts for the pool: its members'
+// and their nodes'.
+struct PoolUpWatch {
+  std::string pool_name;
+  uint32_t min_up_members = 0;
+  std::string action;   // as the config spells it, for the log line
+  std::vector<std::shared_ptr<EndpointStats>> members;   // every member of the pool, monitored or not
+  std::vector<std::shared_ptr<EndpointStats>> nodes;     // each member's node (same index)
+  bool below = false;   // what was last logged
+
+  // Members whose monitors and whose node's monitors say up now.
+  std::size_t up_count() const;
+  // Logs a crossing of min_up_members since the last call (quiet: only remember where it stands).
+  void check(bool quiet = false);
+};
+
 // One monitored thing: a pool member or a node, with its monitor rule (all of them up, or at least
 // min_up of them).
 struct MonitorTarget {
@@ -44,6 +63,9 @@ struct MonitorTarget {
   std::vector<MonitorSpec> monitors;
   std::size_t min_up = 0;   // 0 = all
   std::shared_ptr<EndpointStats> stats;
+  // The min-up-members checks this target's state counts in (its pool's; a node's: every pool with
+  // a member there).
+  std::vector<std::shared_ptr<PoolUpWatch>> pool_watches;
 };
 
 class HealthMonitor {

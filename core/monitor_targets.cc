@@ -33,12 +33,39 @@ bool specs_of(const Config& config, const MonitorRule& rule, MonitorTarget& targ
   return !target.monitors.empty();
 }
 
+const char* action_name(MinUpMembersAction action) {
+  switch (action) {
+    case MinUpMembersAction::Failover: return "failover";
+    case MinUpMembersAction::Reboot: return "reboot";
+    case MinUpMembersAction::RestartAll: return "restart-all";
+  }
+  return "failover";
+}
+
+// The min-up-members check of a pool that asks for one (min-up-members-checking enabled and a
+// minimum above 0); null otherwise, as BIG-IP ignores min-up-members without the checking.
+std::shared_ptr<PoolUpWatch> pool_watch_of(const Pool& pool, MemberRegistry& registry) {
+  if (!pool.min_up_members_checking || pool.min_up_members == 0) return nullptr;
+  auto watch = std::make_shared<PoolUpWatch>();
+  watch->pool_name = pool.name;
+  watch->min_up_members = pool.min_up_members;
+  watch->action = action_name(pool.min_up_members_action);
+  for (const PoolMember& member : pool.members) {
+    watch->members.push_back(registry.member(pool.name, member.address, member.port));
+    watch->nodes.push_back(registry.node(member.address));
+  }
+  return watch;
+}
+
 }  // namespace
 
 std::vector<MonitorTarget> monitor_targets(const Config& config) {
   std::vector<MonitorTarget> targets;
   MemberRegistry& registry = MemberRegistry::global();
+  std::vector<std::shared_ptr<PoolUpWatch>> watches;
   for (const Pool& pool : config.pools) {
+    std::shared_ptr<PoolUpWatch> watch = pool_watch_of(pool, registry);
+    if (watch) watches.push_back(watch);
     for (const PoolMember& member : pool.members) {
       const MonitorRule& rule = member.monitor.kind == MonitorRule::Kind::Inherit ? pool.monitor : member.monitor;
       MonitorTarget target;
@@ -48,6 +75,7 @@ std::vector<MonitorTarget> monitor_targets(const Config& config) {
       target.address = member.address;
       target.port = member.port;
       target.stats = registry.member(pool.name, member.address, member.port);
+      if (watch) target.pool_watches.push_back(watch);
       targets.push_back(std::move(target));
     }
   }
@@ -60,6 +88,15 @@ std::vector<MonitorTarget> monitor_targets(const Config& config) {
     target.address = node.address;
     target.port = 0;   // node monitors name their port (the parser requires a destination port)
     target.stats = registry.node(node.address);
+    // A node's state counts in every pool with a member on it.
+    for (const auto& watch : watches) {
+      for (const auto& stats : watch->nodes) {
+        if (stats == target.stats) {
+          target.pool_watches.push_back(watch);
+          break;
+        }
+      }
+    }
     targets.push_back(std::move(target));
   }
   return targets;
