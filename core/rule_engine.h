@@ -14,6 +14,9 @@ namespace irulesd {
 enum class RuleOutcome {
   Continue,  // apply the decisions in the Transaction and go on
   Reset,     // a rule failed at run time (already logged): reset this client connection only
+  // A rule ran `after MS` without a script: the event is not over. The core holds the connection
+  // (reads nothing more on the paused side) for tx.pause_ms, then calls resume().
+  Paused,
 };
 
 // Runs the rules of one config version on one worker thread. Not thread-safe: create, use and
@@ -25,6 +28,9 @@ class RuleEngine {
   virtual bool handles(const VirtualServer& vs, Event event) const = 0;
   // Runs every handler of the event on the virtual, by priority then attachment order.
   virtual RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) = 0;
+  // After Paused: the paused handler goes on where it stopped, then the event's remaining handlers.
+  // The same outcomes as fire() (Paused again for a second `after MS`).
+  virtual RuleOutcome resume(const VirtualServer& vs, Transaction& tx) = 0;
   // Runs the script of the connection's timer `id` (after MS SCRIPT) when its time has come.
   virtual RuleOutcome run_timer(const VirtualServer& vs, uint64_t id, Transaction& tx) = 0;
 };

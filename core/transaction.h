@@ -196,6 +196,7 @@ struct Transaction {
   std::string respond_to_client;
   std::string respond_to_server;
   std::vector<RuleTimerRequest> timers_to_start;   // after: taken by the core when the event is done
+  uint32_t pause_ms = 0;   // RuleOutcome::Paused (`after MS` without a script): how long the rule waits
   std::vector<uint64_t> timers_to_cancel;          // after cancel
 
   WorkerServices* services = nullptr;      // the worker's (HSL); null outside a worker

@@ -35,6 +35,8 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   bool handles(const VirtualServer& vs, Event event) const override;
   RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) override;
   RuleOutcome run_timer(const VirtualServer& vs, uint64_t id, Transaction& tx) override;
+  // Nothing pauses yet (`after MS` without a script is refused), so nothing resumes.
+  RuleOutcome resume(const VirtualServer&, Transaction&) override { return RuleOutcome::Reset; }
 
   // Test hooks: the interpreter, and the body object of a rule's first handler of an event (nullptr
   // if none) — after a fire it holds the bytecode that later fires reuse.
