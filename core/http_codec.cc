@@ -109,7 +109,10 @@ void serialize_local_response(const LocalResponse& response, bool keep_alive, bo
   append_version(response.version_major, response.version_minor, out);
   fmt::format_to(std::back_inserter(out), " {:03d} {}\r\n", status, reason_phrase(status));
   for (const Header& h : response.headers.items()) {
-    if (header_name_equals(h.name, "Content-Length")) continue;   // replaced by the real one below
+    // The codec frames the body: a rule's Content-Length is replaced by the real one below, and a
+    // rule's Transfer-Encoding dropped (the body goes out whole, not chunked; with both, a peer
+    // could frame the answer either way).
+    if (header_name_equals(h.name, "Content-Length") || header_name_equals(h.name, "Transfer-Encoding")) continue;
     out.append(h.name);
     out.append(": ");
     out.append(h.value);

@@ -13,9 +13,9 @@ void serialize_request_head(const RequestHead& head, std::string& out);
 // Appends "HTTP/x.y STATUS REASON\r\n" + headers in order + "\r\n".
 void serialize_response_head(const ResponseHead& head, std::string& out);
 // A rule's response (HTTP::respond / HTTP::redirect), head and body: the rule's headers in order (its
-// own Content-Length replaced by the real one), "Server: BigIP" (unless noserver) and, for a 401,
-// `WWW-Authenticate: Basic realm=""` as BIG-IP adds them, and Connection: close when the connection
-// ends after it (Keep-Alive on a 1.0 answer that keeps it). No body goes out for HEAD, 1xx, 204, 304.
+// own Content-Length replaced by the real one, its Transfer-Encoding dropped: the codec frames the
+// body), "Server: BigIP" (unless noserver) and, for a 401, `WWW-Authenticate: Basic realm=""` as
+// BIG-IP adds them, and Connection: close when the connection ends after it (Keep-Alive on a 1.0 answer that keeps it). No body goes out for HEAD, 1xx, 204, 304.
 void serialize_local_response(const LocalResponse& response, bool keep_alive, bool head_request, std::string& out);
 // Whether a Connection header value holds the token `close`.
 bool connection_says_close(std::string_view value);
