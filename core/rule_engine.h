@@ -42,8 +42,9 @@ class RuleEngineFactory {
   // Loads and compiles every rule of the config in a scratch interpreter: syntax errors come back as
   // FILE:LINE messages naming the rule. Used by --check and before accepting a reload.
   virtual std::vector<ConfigError> check(const Config& config) = 0;
-  // Builds an engine for the config on the calling thread. Only called after check() passed.
-  virtual std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config) = 0;
+  // Builds an engine for the config on the calling thread (worker `worker_index`: TMM::cmp_unit in
+  // RULE_INIT). Only called after check() passed.
+  virtual std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config, int worker_index = 0) = 0;
   // Called by a worker thread as it exits, after its last engine is gone: frees what the engine's
   // runtime keeps per thread.
   virtual void thread_finished() {}
@@ -54,6 +55,7 @@ struct RuleEngineOptions {
   // Wall-clock budget of one event's rules: a rule still running after it is stopped (a runaway loop)
   // and handled as a runtime error. A fire gets at least this much and at most twice this much.
   int time_budget_ms = 200;
+  int worker_index = 0;   // the worker the engine runs on (set per engine by the factory)
 };
 
 std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory(RuleEngineOptions options = {});   // in tclext/

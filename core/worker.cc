@@ -82,7 +82,7 @@ void Worker::on_async() {
 void Worker::apply_version(std::shared_ptr<const ConfigVersion> version) {
   auto next = std::make_shared<WorkerVersion>();
   next->shared = version;
-  next->engine = factory_.create(version->config);
+  next->engine = factory_.create(version->config, index_);
 
   // Close listeners the new version no longer has; open the ones it added.
   for (auto it = listeners_.begin(); it != listeners_.end();) {

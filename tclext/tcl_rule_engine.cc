@@ -133,8 +133,10 @@ class TclRuleEngineFactory final : public RuleEngineFactory {
     return errors;
   }
 
-  std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config) override {
-    return std::make_unique<TclRuleEngine>(std::move(config), options_);
+  std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config, int worker_index) override {
+    EngineOptions options = options_;
+    options.worker_index = worker_index;
+    return std::make_unique<TclRuleEngine>(std::move(config), options);
   }
 
   // Tcl keeps per-thread data (object caches, notifier state) until the thread says it is done.
@@ -181,6 +183,7 @@ void TclRuleEngine::run_rule_init() {
   std::stable_sort(init.begin(), init.end(),
                    [](const CompiledHandler* a, const CompiledHandler* b) { return a->priority < b->priority; });
   Transaction scratch;
+  scratch.worker_index = options_.worker_index;   // TMM::cmp_unit
   ctx_.tx = &scratch;
   ctx_.event = Event::RuleInit;
   current_vars_ = nullptr;
