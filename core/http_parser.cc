@@ -1,10 +1,31 @@
 #include "core/http_parser.h"
 
+#include "core/http_syntax.h"
+
 namespace irulesd {
 namespace {
 // Bytes a header line costs beyond its name and value: ": " and CRLF. Counting as the bytes arrive
 // keeps the limit exact without holding the raw head.
 constexpr std::size_t kHeaderLineOverhead = 4;
+
+// The strict rules' error reasons (logged with the 400, or with the reset of a body).
+constexpr const char* kObsFold = "obsolete line folding in a header field (RFC 9112 5.2)";
+constexpr const char* kFieldName = "header field name is not a token (RFC 9110 5.1, RFC 9112 5.1)";
+constexpr const char* kValueByte = "header field value holds a control character (RFC 9110 5.5)";
+constexpr const char* kNoHost = "HTTP/1.1 request without a Host header (RFC 9112 3.2)";
+constexpr const char* kRepeatedHost = "request with more than one Host header (RFC 9112 3.2)";
+constexpr const char* kTeOn10 = "Transfer-Encoding in an HTTP/1.0 message (RFC 9112 6.1)";
+constexpr const char* kTeNotChunked = "request whose last transfer coding is not chunked (RFC 9112 6.3)";
+constexpr const char* kVersion = "HTTP version other than 1.0 or 1.1";
+constexpr const char* kChunkEnd = "chunk data not followed by CRLF (RFC 9112 7.1)";
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
 }  // namespace
 
 HttpParser::HttpParser(Kind kind) : kind_(kind) {
@@ -22,25 +43,44 @@ HttpParser::HttpParser(Kind kind) : kind_(kind) {
 }
 
 ParseResult HttpParser::feed(const char* data, std::size_t len) {
+  // A strict error leaves llhttp itself in a good state (the check failed after it), so the
+  // error is kept here until reset().
+  if (strict_error_) return {ParseStop::Error, 0};
   pause_reason_ = ParseStop::NeedMore;
+  feed_begin_ = data;
+  feed_end_ = data + len;
+  // The CRLF after a chunk's data may straddle two reads.
+  if (crlf_next_ < 2 && check_chunk_end(data) != 0) return {ParseStop::Error, 0};
   llhttp_errno_t err = llhttp_execute(&parser_, data, len);
-  if (err == HPE_OK) return {ParseStop::NeedMore, len};
-  if (err == HPE_PAUSED) {
+  ParseResult result{ParseStop::Error, 0};
+  if (err == HPE_OK) {
+    result = {ParseStop::NeedMore, len};
+  } else if (err == HPE_PAUSED) {
     const char* pos = llhttp_get_error_pos(&parser_);
-    return {pause_reason_, static_cast<std::size_t>(pos - data)};
-  }
-  if (err == HPE_PAUSED_UPGRADE && pause_reason_ == ParseStop::NeedMore) {
+    result = {pause_reason_, static_cast<std::size_t>(pos - data)};
+  } else if (err == HPE_PAUSED_UPGRADE && pause_reason_ == ParseStop::NeedMore) {
     // llhttp stops after a message that asked to switch protocols, once we resume from its
     // MessageComplete. Bytes are fed to us after that only when the switch did not happen (a
     // granted one turns the connection into a tunnel), so they are HTTP again.
     const char* pos = llhttp_get_error_pos(&parser_);
     llhttp_resume_after_upgrade(&parser_);
     std::size_t skipped = static_cast<std::size_t>(pos - data);
+    note_consumed(data, skipped);
     ParseResult rest = feed(pos, len - skipped);
     rest.consumed += skipped;
     return rest;
   }
-  return {ParseStop::Error, 0};
+  note_consumed(data, result.consumed);
+  return result;
+}
+
+void HttpParser::note_consumed(const char* data, std::size_t len) {
+  for (std::size_t i = len; i > 0; --i) {
+    if (!is_blank(data[i - 1])) {
+      last_non_blank_ = data[i - 1];
+      return;
+    }
+  }
 }
 
 ParseStop HttpParser::resume_after_head() {
@@ -56,6 +96,10 @@ void HttpParser::reset() {
   message_begun_ = false;
   limit_exceeded_ = false;
   limit_name_.clear();
+  strict_error_ = nullptr;
+  last_non_blank_ = '\0';
+  crlf_next_ = 2;
+  host_count_ = 0;
 }
 
 bool HttpParser::finish() {
@@ -73,6 +117,7 @@ void HttpParser::resume() {
 }
 
 const char* HttpParser::error_reason() const {
+  if (strict_error_) return strict_error_;
   const char* reason = llhttp_get_error_reason(&parser_);
   return reason ? reason : llhttp_errno_name(llhttp_get_errno(&parser_));
 }
@@ -82,6 +127,50 @@ int HttpParser::fail_limit(const char* name) {
   limit_name_ = name;
   llhttp_set_error_reason(&parser_, name);
   return HPE_USER;
+}
+
+int HttpParser::fail_strict(const char* reason) {
+  strict_error_ = reason;
+  llhttp_set_error_reason(&parser_, reason);
+  return HPE_USER;
+}
+
+// Whether a value span starts a line of its own (after optional blanks): obsolete line folding.
+// llhttp reports a folded line as a second span of the same value, or, when the value before the
+// fold was empty, as the value itself; either way only CRLF and blanks stand before it.
+bool HttpParser::follows_line_break(const char* at) const {
+  std::size_t i = static_cast<std::size_t>(at - feed_begin_);
+  while (i > 0 && is_blank(feed_begin_[i - 1])) --i;
+  return (i > 0 ? feed_begin_[i - 1] : last_non_blank_) == '\n';
+}
+
+// Checks the bytes due after a chunk's data ("\r\n", from crlf_next_ on) that this feed holds.
+// llhttp without strict mode skips any two bytes there, which a backend would read differently.
+int HttpParser::check_chunk_end(const char* from) {
+  for (const char* c = from; crlf_next_ < 2 && c < feed_end_; ++c) {
+    if (*c != "\r\n"[crlf_next_]) return fail_strict(kChunkEnd);
+    ++crlf_next_;
+  }
+  return 0;
+}
+
+// A complete field line, in the head or in the trailers.
+int HttpParser::check_field(std::string_view name, std::string_view value) {
+  if (!is_header_token(name)) return fail_strict(kFieldName);
+  if (kind_ == Kind::Request && in_head_ && header_name_equals(name, "Host")) {
+    if (++host_count_ > 1) return fail_strict(kRepeatedHost);
+    if (const char* reason = check_host_value(trim_ows(value))) return fail_strict(reason);
+  }
+  return 0;
+}
+
+int HttpParser::check_request_head(const llhttp_t* p) {
+  if (request_ != nullptr) {
+    const char* method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+    if (const char* reason = check_request_target(method, request_->uri)) return fail_strict(reason);
+  }
+  if (p->http_minor == 1 && host_count_ == 0) return fail_strict(kNoHost);
+  return 0;
 }
 
 int HttpParser::count_head_bytes(std::size_t len) {
@@ -98,6 +187,8 @@ int HttpParser::on_message_begin(llhttp_t* p) {
   s.header_count_ = 0;
   s.field_.clear();
   s.value_.clear();
+  s.host_count_ = 0;
+  s.crlf_next_ = 2;
   if (s.request_) {
     s.request_->uri.clear();
     s.request_->headers.clear();
@@ -130,12 +221,19 @@ int HttpParser::on_header_field(llhttp_t* p, const char* at, std::size_t len) {
 int HttpParser::on_header_value(llhttp_t* p, const char* at, std::size_t len) {
   HttpParser& s = self(p);
   s.value_.append(at, len);
-  return s.count_head_bytes(len);
+  if (int err = s.count_head_bytes(len)) return err;
+  // llhttp reports an empty value as an empty span at the start of the next line: no fold.
+  if (len > 0 && s.follows_line_break(at)) return s.fail_strict(kObsFold);
+  for (std::size_t i = 0; i < len; ++i) {
+    if (!is_field_value_byte(static_cast<unsigned char>(at[i]))) return s.fail_strict(kValueByte);
+  }
+  return 0;
 }
 
 int HttpParser::on_header_value_complete(llhttp_t* p) {
   HttpParser& s = self(p);
   if (++s.header_count_ > s.limits_.max_header_count) return s.fail_limit("max-header-count");
+  if (int err = s.check_field(s.field_, s.value_)) return err;
   HeaderList* headers = s.request_ ? &s.request_->headers : s.response_ ? &s.response_->headers : nullptr;
   if (headers) headers->add(s.field_, s.value_);
   s.field_.clear();
@@ -145,6 +243,19 @@ int HttpParser::on_header_value_complete(llhttp_t* p) {
 
 int HttpParser::on_headers_complete(llhttp_t* p) {
   HttpParser& s = self(p);
+  if (p->http_major != 1 || p->http_minor > 1) return s.fail_strict(kVersion);
+  // RFC 9112 6.1 lets a server either refuse such a message or process it and close; refusing is
+  // the only way to be sure no backend reads its body differently (an HTTP/1.0 backend ignores
+  // Transfer-Encoding and would take the chunk framing for the body, or the next request).
+  if ((p->flags & F_TRANSFER_ENCODING) != 0 && p->http_minor == 0) return s.fail_strict(kTeOn10);
+  // llhttp refuses a request whose last coding is not chunked only after this callback, which is
+  // too late: the head would be forwarded before the error.
+  if (s.kind_ == Kind::Request && (p->flags & F_TRANSFER_ENCODING) != 0 && (p->flags & F_CHUNKED) == 0) {
+    return s.fail_strict(kTeNotChunked);
+  }
+  if (s.kind_ == Kind::Request) {
+    if (int err = s.check_request_head(p)) return err;
+  }
   s.in_head_ = false;
   if (s.request_) {
     s.request_->method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
@@ -168,6 +279,11 @@ int HttpParser::on_headers_complete(llhttp_t* p) {
 int HttpParser::on_body(llhttp_t* p, const char* at, std::size_t len) {
   HttpParser& s = self(p);
   if (s.body_sink_) s.body_sink_->append(at, len);
+  if ((p->flags & F_CHUNKED) != 0 && p->content_length == 0) {
+    // The last bytes of a chunk's data: CRLF must follow.
+    s.crlf_next_ = 0;
+    return s.check_chunk_end(at + len);
+  }
   return 0;
 }
 

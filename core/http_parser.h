@@ -1,10 +1,19 @@
 // llhttp wrapper that parses one HTTP/1.x message head at a time into a RequestHead/ResponseHead and
 // pauses at the two points where the proxy must act: the end of the head and the end of the message.
 // Body bytes are not copied: the caller forwards the raw bytes it fed (chunk framing included).
+//
+// Strict HTTP/1.1: llhttp's lenient flags stay off, so it refuses Content-Length with
+// Transfer-Encoding, duplicate Content-Length, `chunked` not last, unknown codings, bare CR, NUL,
+// signed lengths and `0x` chunk sizes. What Debian's llhttp (built without LLHTTP_STRICT_MODE) lets
+// through is refused here, each with an error_reason() that names the rule: obsolete line folding,
+// header names that are not tokens (whitespace before the colon), control bytes in values, a missing
+// or repeated Host in a request, Transfer-Encoding in an HTTP/1.0 message, request-targets of the
+// wrong form (http_syntax.h), versions other than 1.0/1.1, and chunk data not followed by CRLF.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <llhttp.h>
 
@@ -73,6 +82,8 @@ class HttpParser {
   bool limit_exceeded() const { return limit_exceeded_; }
   const std::string& limit_name() const { return limit_name_; }
   const char* error_reason() const;
+  // Set when the error is one of the strict rules above (llhttp itself found nothing wrong).
+  const char* strict_error() const { return strict_error_; }
 
  private:
   static int on_message_begin(llhttp_t* p);
@@ -87,6 +98,12 @@ class HttpParser {
   static HttpParser& self(llhttp_t* p) { return *static_cast<HttpParser*>(p->data); }
   int count_head_bytes(std::size_t len);
   int fail_limit(const char* name);
+  int fail_strict(const char* reason);
+  void note_consumed(const char* data, std::size_t len);
+  bool follows_line_break(const char* at) const;
+  int check_chunk_end(const char* from);
+  int check_field(std::string_view name, std::string_view value);
+  int check_request_head(const llhttp_t* p);
 
   llhttp_t parser_;
   llhttp_settings_t settings_;
@@ -105,6 +122,13 @@ class HttpParser {
   bool limit_exceeded_ = false;
   std::string limit_name_;
   ParseStop pause_reason_ = ParseStop::NeedMore;
+  // Strict checks that look at the raw bytes around llhttp's spans.
+  const char* strict_error_ = nullptr;
+  const char* feed_begin_ = nullptr;   // the buffer of the running feed()
+  const char* feed_end_ = nullptr;
+  char last_non_blank_ = '\n';        // last byte other than SP/HTAB of the feeds before this one
+  std::size_t crlf_next_ = 2;          // index in "\r\n" of the next byte due after chunk data; 2: none due
+  std::size_t host_count_ = 0;
 };
 
 }  // namespace irulesd
