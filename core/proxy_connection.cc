@@ -86,6 +86,10 @@ void ProxyConnection::accept(uv_stream_t* listener) {
     return;
   }
   if (!fire(Event::ClientAccepted)) return;
+  after_client_accepted();
+}
+
+void ProxyConnection::after_client_accepted() {
   set_reading(client_, true);
   // Plain TCP load balancing (no http profile): the server is chosen now, unless a rule collects the
   // client's first bytes to choose by them (CLIENT_DATA).
@@ -240,6 +244,7 @@ void ProxyConnection::pump_client() {
 std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t len) {
   std::size_t off = 0;
   while (off < len) {
+    if (paused_) return off;   // a rule waits (after MS): the rest waits in the stash
     switch (state_) {
       case State::CollectingBody: {
         ParseResult r = request_parser_.feed(data + off, len - off);
@@ -323,9 +328,13 @@ void ProxyConnection::on_request_head() {
   response_done_ = false;
   discarding_body_ = false;
   lb_rounds_ = 0;
-  bool upgrade_requested = request_parser_.upgrade();
+  upgrade_requested_ = request_parser_.upgrade();
   request_has_body_ = request_parser_.body_follows();
   if (!fire(Event::HttpRequest)) return;
+  after_http_request();
+}
+
+void ProxyConnection::after_http_request() {
   if (tx_.local_response) {
     answer_request_locally();
     return;
@@ -337,7 +346,7 @@ void ProxyConnection::on_request_head() {
   request_body_ = CollectedBody{};
 
   tunnel_after_head_ = tx_.http_disabled;
-  if (upgrade_requested && !tunnel_after_head_) {
+  if (upgrade_requested_ && !tunnel_after_head_) {
     // A websocket profile lets the upgrade through (the member's 101 then starts the tunnel).
     // Otherwise forward plain HTTP, so the handshake fails as behind a BIG-IP without the iRule:
     // Upgrade and Connection are hop-by-hop, and the parser goes on with HTTP.
@@ -586,6 +595,10 @@ void ProxyConnection::on_server_data(const char* data, std::size_t len) {
 void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
   std::size_t off = 0;
   while (off < len && state_ != State::Closing) {
+    if (paused_) {   // a rule waits (after MS): the rest is parsed once it goes on
+      server_stash_.append(data + off, len - off);
+      return;
+    }
     if (state_ == State::Tunnel) {
       send(client_, data + off, len - off);
       break;
@@ -635,6 +648,10 @@ void ProxyConnection::on_response_head() {
   if (awaiting_response_ && response_.status >= 200) response_head_arrived();
   tx_.response = &response_;
   if (!fire(Event::HttpResponse)) return;
+  after_http_response();
+}
+
+void ProxyConnection::after_http_response() {
   if (tx_.local_response) {
     // The rule answers instead of the server: what is left of the server's response is not wanted.
     close_server();
@@ -867,6 +884,11 @@ void ProxyConnection::send_owned(Socket* to, std::string&& data) {
 
 void ProxyConnection::update_reading() {
   if (state_ == State::Closing) return;
+  if (paused_) {   // nothing is read while a rule waits: what it decides may change what reads mean
+    set_reading(client_, false);
+    set_reading(server_, false);
+    return;
+  }
   std::size_t to_server = server_ ? server_->queued : 0;
   std::size_t to_client = client_ ? client_->queued : 0;
   bool client_may_read = to_server < (client_->reading ? kHighWater : kLowWater) &&
@@ -901,8 +923,60 @@ bool ProxyConnection::fire(Event event) {
   RuleEngine& engine = *version_->engine;
   if (!engine.handles(vs_, event)) return true;
   tx_.serverside = (kServerSideEvents >> static_cast<unsigned>(event)) & 1u;
-  const RuleOutcome outcome = engine.fire(vs_, event, tx_);
-  return apply_rule_effects(outcome, event_name(event), event == Event::ClientClosed || event == Event::ServerClosed);
+  return after_rules(event, engine.fire(vs_, event, tx_));
+}
+
+// Applies what the event's rules did. A rule that paused (after MS) holds the connection: false, as
+// for a connection that is gone, and the event goes on when the pause timer fires.
+bool ProxyConnection::after_rules(Event event, RuleOutcome outcome) {
+  const bool closing = event == Event::ClientClosed || event == Event::ServerClosed;
+  const bool paused = outcome == RuleOutcome::Paused && !closing;
+  if (!apply_rule_effects(paused ? RuleOutcome::Continue : outcome, event_name(event), closing)) return false;
+  if (!paused) return true;
+  paused_ = true;
+  paused_event_ = event;
+  update_reading();
+  if (pause_timer_ == nullptr) {
+    pause_timer_ = new uv_timer_t{};
+    uv_timer_init(worker_.loop(), pause_timer_);
+    pause_timer_->data = this;
+    ++open_handles_;
+  }
+  uv_timer_start(pause_timer_, [](uv_timer_t* timer) { static_cast<ProxyConnection*>(timer->data)->resume_rules(); },
+                 tx_.pause_ms, 0);
+  return false;
+}
+
+// The pause is over: the rest of the event's rules run, then the connection goes on exactly where
+// the event's fire() left it, with what arrived meanwhile.
+void ProxyConnection::resume_rules() {
+  if (state_ == State::Closing) return;
+  Cork cork(*this);
+  const Event event = paused_event_;
+  tx_.serverside = (kServerSideEvents >> static_cast<unsigned>(event)) & 1u;
+  if (!after_rules(event, version_->engine->resume(vs_, tx_))) return;   // paused again, or gone
+  paused_ = false;
+  switch (event) {
+    case Event::ClientAccepted: after_client_accepted(); break;
+    case Event::HttpRequest: after_http_request(); break;
+    case Event::HttpResponse: after_http_response(); break;
+    default:
+      // The engine refuses a pause anywhere else (a load error); should one come, the connection
+      // cannot go on from an unknown place.
+      log_line(LogLevel::Err, "Rule paused in {} on {}, where irulesd cannot resume; connection reset",
+               event_name(event), vs_.name);
+      reset_client();
+      return;
+  }
+  if (state_ == State::Closing) return;
+  if (!server_stash_.empty()) {
+    std::string pending = std::move(server_stash_);
+    server_stash_.clear();
+    process_server_bytes(pending.data(), pending.size());
+    if (state_ == State::Closing) return;
+  }
+  pump_client();
+  if (state_ != State::Closing) update_reading();
 }
 
 // What the rules of an event (or a timer's script) did beyond the Transaction's HTTP decisions:
@@ -1022,13 +1096,14 @@ void ProxyConnection::close_client(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(&timer->timer), &ProxyConnection::on_rule_timer_closed);
   }
   rule_timers_.clear();
-  if (connect_timer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(connect_timer_), [](uv_handle_t* handle) {
+  for (uv_timer_t** timer : {&connect_timer_, &pause_timer_}) {
+    if (*timer == nullptr) continue;
+    uv_close(reinterpret_cast<uv_handle_t*>(*timer), [](uv_handle_t* handle) {
       auto* self = static_cast<ProxyConnection*>(handle->data);
       delete reinterpret_cast<uv_timer_t*>(handle);
       self->handle_closed();
     });
-    connect_timer_ = nullptr;
+    *timer = nullptr;
   }
   if (virtual_connections_) {
     virtual_connections_->fetch_sub(1, std::memory_order_relaxed);

@@ -119,6 +119,12 @@ class ProxyConnection {
   void start_rule_timer(const RuleTimerRequest& request);
   void close_rule_timer(uint64_t id);
   bool apply_rule_effects(RuleOutcome outcome, const char* where, bool closing);
+  bool after_rules(Event event, RuleOutcome outcome);
+  void resume_rules();
+  // What follows each event that a rule may pause in (after MS): the connection goes on from here.
+  void after_client_accepted();
+  void after_http_request();
+  void after_http_response();
 
   // Client side.
   void on_client_data(const char* data, std::size_t len);
@@ -226,6 +232,11 @@ class ProxyConnection {
   uint64_t request_sent_ms_ = 0;
   bool awaiting_response_ = false;   // counted in the member's outstanding requests
   uv_timer_t* connect_timer_ = nullptr;   // the server-side tcp profile's connect timeout
+  uv_timer_t* pause_timer_ = nullptr;     // a rule's `after MS` (no script): when it goes on
+  bool paused_ = false;
+  Event paused_event_ = Event::ClientAccepted;
+  std::string server_stash_;              // server bytes that arrived with a head a rule paused on
+  bool upgrade_requested_ = false;        // the request head now handled asked for an upgrade
   std::shared_ptr<std::atomic<uint32_t>> virtual_connections_;   // counted against connection-limit
   uint64_t head_started_ms_ = 0;   // when the request head now arriving began (request-header timeout)
   std::vector<RuleTimer*> rule_timers_;
