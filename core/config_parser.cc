@@ -107,7 +107,7 @@ ConfigLoadResult Parser::run(const std::vector<ConfigStatement>& statements) {
 }
 
 void Parser::error(int line, const std::string& object, const std::string& message) {
-  errors_.push_back(ConfigError{config_.file, line, object + ": " + message});
+  errors_.push_back(ConfigError{config_.file, line, one_line(object + ": " + message)});
 }
 
 void Parser::unknown_property(PropertyReader& r, const ConfigWord& key, const std::string& object) {

@@ -1,5 +1,7 @@
 #include "core/config_tokenizer.h"
 
+#include "core/config_values.h"
+
 namespace irulesd {
 
 int ConfigStatement::line() const { return words.empty() ? 0 : words.front().line; }
@@ -33,7 +35,7 @@ class Tokenizer {
   bool at_end() const { return pos_ >= text_.size(); }
 
   bool fail(int line, std::string message) {
-    error_ = ConfigError{file_, line, std::move(message)};
+    error_ = ConfigError{file_, line, one_line(std::move(message))};
     return false;
   }
 

@@ -152,4 +152,20 @@ std::string default_rules_dir(const std::string& config_file) {
   return (std::filesystem::path(config_file).parent_path() / "irules").string();
 }
 
+std::string one_line(std::string message) {
+  if (message.find_first_of("\r\n") == std::string::npos) return message;
+  std::string out;
+  out.reserve(message.size() + 8);
+  for (char c : message) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace irulesd

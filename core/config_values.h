@@ -34,5 +34,8 @@ std::string short_name(const std::string& name);
 int read_file(const std::string& path, std::string* out);
 // The default rules folder: `irules/` beside the config file.
 std::string default_rules_dir(const std::string& config_file);
+// A message on one line: CR and LF (a quoted value may span lines) shown as \r and \n, so that
+// `FILE:LINE: message` stays one line in --check output and in the log.
+std::string one_line(std::string message);
 
 }  // namespace irulesd
