@@ -1,6 +1,7 @@
 // The narrow interface through which core/ runs rules without knowing Tcl. tclext/ implements it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,14 @@ enum class RuleOutcome {
   Paused,
 };
 
+// What an engine counts over its life (per worker and config version): handlers that failed at run
+// time (each reset its connection and logged a TCL error line), and of those, how many were stopped by
+// the execution budget (a runaway loop).
+struct RuleStats {
+  uint64_t runtime_errors = 0;   // every runtime error, runaway stops included
+  uint64_t runaway_stops = 0;    // stopped by the time budget
+};
+
 // Runs the rules of one config version on one worker thread. Not thread-safe: create, use and
 // destroy it on the thread that owns it (a Tcl interpreter belongs to its thread).
 class RuleEngine {
@@ -33,6 +42,8 @@ class RuleEngine {
   virtual RuleOutcome resume(const VirtualServer& vs, Transaction& tx) = 0;
   // Runs the script of the connection's timer `id` (after MS SCRIPT) when its time has come.
   virtual RuleOutcome run_timer(const VirtualServer& vs, uint64_t id, Transaction& tx) = 0;
+  // The counts so far (cheap: two loads). Read on the engine's own thread.
+  virtual RuleStats stats() const { return {}; }
 };
 
 // Creates engines; callable from any thread.

@@ -143,7 +143,7 @@ class RuleLoader {
 
     std::optional<std::string_view> body = braced_text(w[n - 1]);
     if (!body) return fail(w[n - 1].start, "the body of when must be a braced script");
-    const CommandCheck commands{&CommandPolicy::instance(), handler.event, config_};
+    const CommandCheck commands{&CommandPolicy::instance(), handler.event, config_, &handler.pauses};
     if (auto error = check_script(interp_, body->data(), body->size(), &commands)) {
       return fail(error->where, error->message);
     }

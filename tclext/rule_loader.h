@@ -29,6 +29,7 @@ struct Handler {
   std::string body;   // the Tcl script between the braces, translated from F5's dialect (same lines)
   int line = 0;       // line in rule.loc.file of the body's first byte
   int when_line = 0;  // line of its `when`
+  bool pauses = false;   // the body has an `after MS` without a script: it runs in a coroutine
 };
 
 // A top-level `proc NAME ARGS BODY`, reached from any rule's handlers through `call`.

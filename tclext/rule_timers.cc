@@ -24,6 +24,13 @@ uint64_t parse_timer_id(std::string_view text) {
   return ec == std::errc() && end == text.data() + text.size() ? id : 0;
 }
 
+bool parse_after_delay(Tcl_Obj* word, uint32_t* ms) {
+  Tcl_WideInt value = 0;
+  if (Tcl_GetWideIntFromObj(nullptr, word, &value) != TCL_OK || value < 0 || value > 0xFFFFFFFFLL) return false;
+  *ms = static_cast<uint32_t>(value);
+  return true;
+}
+
 RuleTimers::~RuleTimers() {
   for (PendingTimer& timer : timers_) Tcl_DecrRefCount(timer.script);
 }
@@ -79,14 +86,13 @@ int RuleTimers::command(FireContext& ctx, uint64_t running, uint64_t* next_id, T
     Tcl_ResetResult(interp);
     return TCL_OK;
   }
-  Tcl_WideInt ms = 0;
-  if (Tcl_GetWideIntFromObj(nullptr, objv[1], &ms) != TCL_OK || ms < 0 || ms > 0xFFFFFFFFLL) {
+  uint32_t ms = 0;
+  if (!parse_after_delay(objv[1], &ms)) {
     return command_error(interp, "after: bad argument \"" + std::string(first) + "\": must be " + kAfterUsage);
   }
   if (objc == 2) {
-    // BIG-IP suspends the rule here; irulesd's rules run to completion, so there is nothing to suspend.
-    return command_error(interp, "after: pausing a rule (after MS without a script) is not supported by irulesd; "
-                                 "use after MS SCRIPT");
+    // The engine pauses the rule (after MS) before it gets here; reaching this is a bug, not the rule's.
+    return command_error(interp, "after: cannot pause here");
   }
   const bool periodic = arg_view(objv[2]) == "-periodic";
   if (objc != (periodic ? 4 : 3)) {
@@ -104,7 +110,7 @@ int RuleTimers::command(FireContext& ctx, uint64_t running, uint64_t* next_id, T
   timer.rule = ctx.rule_name != nullptr ? *ctx.rule_name : std::string();
   timer.periodic = periodic;
   timers_.push_back(timer);
-  ctx.tx->timers_to_start.push_back(RuleTimerRequest{timer.id, static_cast<uint32_t>(ms), periodic});
+  ctx.tx->timers_to_start.push_back(RuleTimerRequest{timer.id, ms, periodic});
   Tcl_SetObjResult(interp, id_obj(timer.id));
   return TCL_OK;
 }

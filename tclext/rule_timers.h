@@ -13,6 +13,15 @@
 
 namespace irulesd::tclext {
 
+// `after MS` without a script pauses the rule (BIG-IP: the rule waits MS, other connections go on).
+// The core can hold a connection only in these events.
+constexpr unsigned kPauseEvents = event_bits({Event::ClientAccepted, Event::HttpRequest, Event::HttpResponse});
+constexpr const char* kPauseEventsMessage =
+    "after MS without a script (pause) is supported in CLIENT_ACCEPTED, HTTP_REQUEST and HTTP_RESPONSE only";
+
+// The delay of `after MS ...`: 0..2^32-1 ms; false when the word is not one.
+bool parse_after_delay(Tcl_Obj* word, uint32_t* ms);
+
 struct PendingTimer {
   uint64_t id = 0;
   Tcl_Obj* script = nullptr;   // one reference held

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tclext/command_policy.h"
+#include "tclext/rule_timers.h"
 
 namespace irulesd::tclext {
 namespace {
@@ -161,6 +162,14 @@ class Checker {
     // iRule commands that run a script: clientside/serverside {…}, after MS ?-periodic? {…}.
     if ((name == "clientside" || name == "serverside") && n == 2) return body(w[1], depth);
     if (name == "after" && n >= 3) return body(w[n - 1], depth);
+    if (name == "after" && n == 2 && commands_ != nullptr && pauses(w[1])) {
+      // A proc may run in any event: the engine refuses a pause it cannot honour when it runs.
+      if (commands_->event && (kPauseEvents & event_bit(*commands_->event)) == 0) {
+        return ScriptError{w[0].start, kPauseEventsMessage};
+      }
+      if (commands_->pauses != nullptr) *commands_->pauses = true;
+      return std::nullopt;
+    }
 
     if (name == "if") {
       std::size_t i = 1;
@@ -197,6 +206,18 @@ class Checker {
     if (name == "try" && n >= 2) return try_command(w, depth);
     if (name == "switch") return switch_command(w, depth);
     return std::nullopt;
+  }
+
+  // `after WORD`: a pause unless WORD is `info` or `cancel`, or a literal that is no delay (an error
+  // at run time, where `after` says what it should be).
+  static bool pauses(const Word& delay) {
+    if (!delay.literal) return true;   // $ms, [expr ...]
+    const std::string_view text = delay.value();
+    if (text.empty()) return false;
+    for (char c : text) {
+      if (c < '0' || c > '9') return false;
+    }
+    return true;
   }
 
   // try body ?on code vars body? ?trap pattern vars body? ?finally body?

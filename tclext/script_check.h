@@ -54,6 +54,9 @@ struct CommandCheck {
   const CommandPolicy* policy = nullptr;
   std::optional<Event> event;   // the handler's event; nullopt in a proc body (any event)
   const Config* config = nullptr;   // when set, `pool NAME` with a literal NAME must name a pool of it
+  // When set, becomes true if the script pauses (`after MS` without a script, MS literal or not): such
+  // a handler runs in a coroutine. In a handler of an event that cannot pause it is a load error.
+  bool* pauses = nullptr;
 };
 
 struct ScriptError {

@@ -45,18 +45,48 @@ Tcl_WideInt now_us() {
   return static_cast<Tcl_WideInt>(now.sec) * 1000000 + now.usec;
 }
 
+// Where a coroutine's commands live: ::irulesd::pauseN, one per run of a pausing handler.
+constexpr const char* kCoroutinePrefix = "::irulesd::pause";
+constexpr const char* kCannotPause =
+    "after MS without a script (pause) cannot pause here: only in the body of a handler (not in a proc, "
+    "an after script, or a script another command runs)";
+
 }  // namespace
 
-// A connection's variables. Destroyed by the core on the worker thread, normally before the engine;
-// if the engine (and its interpreter) went first, the variables are leaked rather than touched.
+// A pausing handler runs as `coroutine ::irulesd::pauseN ::irulesd::run_pausable`: its body is
+// evaluated through NRE inside the coroutine, in the connection namespace's frame (the same variable
+// resolution as every handler), so `after MS` can yield out of Tcl_EvalObjv and the core resumes it.
+struct TclRuleEngine::CoroutineRun {
+  Tcl_CallFrame frame;   // pushed inside the coroutine; lives as long as the coroutine
+  std::string name;      // the coroutine's command
+  const CompiledHandler* handler = nullptr;
+  Event event = Event::ClientAccepted;
+  std::size_t next = 0;  // the event's handler to run once this one is done
+  // Where the body failed, taken as the error left it (the coroutine adds its own frames after).
+  bool has_error = false;
+  std::string error_info;
+  int error_line = 0;
+};
+
+// A connection's variables (and a paused handler). Destroyed by the core on the worker thread,
+// normally before the engine; if the engine (and its interpreter) went first, the variables are
+// leaked rather than touched.
 class TclRuleScope final : public RuleScope {
  public:
   TclRuleScope(Tcl_Interp* interp, Tcl_Namespace* ns, std::weak_ptr<int> engine_alive, const void* owner)
-      : owner_(owner), engine_alive_(std::move(engine_alive)), vars_(std::make_unique<ConnVars>(interp, ns)) {}
+      : owner_(owner), interp_(interp), engine_alive_(std::move(engine_alive)),
+        vars_(std::make_unique<ConnVars>(interp, ns)) {}
   ~TclRuleScope() override {
     if (engine_alive_.expired()) {
       (void)vars_.release();
       timers.abandon();
+      return;   // the interpreter deleted the paused coroutine with its commands
+    }
+    // Closed while paused: deleting the coroutine unwinds it (its frame is popped), nothing runs.
+    if (paused) {
+      Tcl_InterpState state = Tcl_SaveInterpState(interp_, TCL_OK);
+      Tcl_DeleteCommand(interp_, paused->name.c_str());
+      Tcl_RestoreInterpState(interp_, state);
     }
   }
   const void* owner() const { return owner_; }
@@ -81,9 +111,11 @@ class TclRuleScope final : public RuleScope {
   bool any_disabled() const { return !disabled_.empty(); }
 
   RuleTimers timers;   // after MS SCRIPT
+  std::unique_ptr<TclRuleEngine::CoroutineRun> paused;   // after MS: the handler to resume
 
  private:
   const void* owner_;
+  Tcl_Interp* interp_;
   std::weak_ptr<int> engine_alive_;
   std::unique_ptr<ConnVars> vars_;
   std::vector<std::pair<std::string, uint32_t>> disabled_;
@@ -162,7 +194,14 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
   Tcl_CreateNamespace(interp_, kStaticNamespace, nullptr, nullptr);
   commands_.register_all(interp_, &ctx_);
   Tcl_CreateObjCommand(interp_, "event", &TclRuleEngine::EventCmd, this, nullptr);
-  Tcl_CreateObjCommand(interp_, "after", &TclRuleEngine::AfterCmd, this, nullptr);
+  Tcl_NRCreateCommand(interp_, "after", &TclRuleEngine::AfterCmd, &TclRuleEngine::AfterNR, this, nullptr);
+  Tcl_NRCreateCommand(interp_, "::irulesd::run_pausable", &TclRuleEngine::RunPausableCmd,
+                      &TclRuleEngine::RunPausableNR, this, nullptr);
+  for (auto [word, text] : {std::pair{&coroutine_word_, "::coroutine"}, std::pair{&pausable_word_, "::irulesd::run_pausable"},
+                            std::pair{&yield_word_, "::yield"}}) {
+    *word = Tcl_NewStringObj(text, -1);
+    Tcl_IncrRefCount(*word);
+  }
   Tcl_CreateObjCommand(interp_, "call", &TclRuleEngine::CallCmd, this, nullptr);
   ctx_.config = config_.get();
   arm_budget();
@@ -265,6 +304,7 @@ int TclRuleEngine::EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_O
 TclRuleEngine::~TclRuleEngine() {
   alive_.reset();
   for (auto& handler : handlers_) Tcl_DecrRefCount(handler->body);
+  for (Tcl_Obj* word : {coroutine_word_, pausable_word_, yield_word_}) Tcl_DecrRefCount(word);
   Tcl_DeleteInterp(interp_);
 }
 
@@ -282,7 +322,7 @@ void TclRuleEngine::load_rules() {
       Tcl_Obj* body = Tcl_NewStringObj(h.body.data(), static_cast<int>(h.body.size()));
       Tcl_IncrRefCount(body);
       handlers_.push_back(std::make_unique<CompiledHandler>(
-          CompiledHandler{rule.name, rule.loc.file, h.event, h.priority, h.line, body}));
+          CompiledHandler{rule.name, rule.loc.file, h.event, h.priority, h.line, body, h.pauses}));
       list.push_back(handlers_.back().get());
     }
   }
@@ -372,8 +412,24 @@ ConnVars* TclRuleEngine::current_conn_vars() {
 RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transaction& tx) {
   const auto& handlers = dispatch_for(vs).by_event[event_index(event)];
   if (handlers.empty()) return RuleOutcome::Continue;
-  arm_budget();
+  return run_event(handlers, 0, event, tx, nullptr);
+}
 
+RuleOutcome TclRuleEngine::resume(const VirtualServer& vs, Transaction& tx) {
+  auto* scope = dynamic_cast<TclRuleScope*>(tx.rule_scope.get());
+  if (scope == nullptr || scope->owner() != this || !scope->paused) {
+    log_line(LogLevel::Err, "virtual {}: nothing to resume (no rule is paused on this connection)", vs.name);
+    return RuleOutcome::Reset;
+  }
+  std::unique_ptr<CoroutineRun> run = std::move(scope->paused);
+  const Event event = run->event;
+  const std::size_t next = run->next;
+  return run_event(dispatch_for(vs).by_event[event_index(event)], next, event, tx, std::move(run));
+}
+
+RuleOutcome TclRuleEngine::run_event(const std::vector<const CompiledHandler*>& handlers, std::size_t first,
+                                     Event event, Transaction& tx, std::unique_ptr<CoroutineRun> resumed) {
+  arm_budget();
   const FireContext outer_ctx = ctx_;
   ConnVars* const outer_vars = current_vars_;
   ctx_.tx = &tx;
@@ -383,7 +439,12 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
   RuleOutcome outcome = RuleOutcome::Continue;
   Tcl_CallFrame frame;
   Tcl_PushCallFrame(interp_, &frame, conn_ns_, 0);
-  for (const CompiledHandler* handler : handlers) {
+  if (resumed) {
+    ctx_.rule_name = &resumed->handler->rule_name;
+    outcome = run_coroutine(std::move(resumed), false);
+  }
+  for (std::size_t i = first; outcome == RuleOutcome::Continue && i < handlers.size(); ++i) {
+    const CompiledHandler* handler = handlers[i];
     // Skipped when its rule said `event disable` on this connection (checked each time: an earlier
     // handler of this fire may have said it).
     if (auto* scope = some_event_disabled_ ? dynamic_cast<const TclRuleScope*>(tx.rule_scope.get()) : nullptr;
@@ -392,11 +453,16 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
       continue;
     }
     ctx_.rule_name = &handler->rule_name;
-    // TCL_OK, or TCL_RETURN turned into TCL_OK: `return` ends only this handler.
-    if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) {
+    if (handler->pauses) {
+      std::unique_ptr<CoroutineRun> run = spare_run_ ? std::move(spare_run_) : std::make_unique<CoroutineRun>();
+      run->handler = handler;
+      run->event = event;
+      run->next = i + 1;
+      outcome = run_coroutine(std::move(run), true);
+    } else if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) {
+      // TCL_OK, or TCL_RETURN turned into TCL_OK: `return` ends only this handler.
       report_error(handler->rule_name, handler->event, handler->file, handler->line);
       outcome = RuleOutcome::Reset;
-      break;
     }
   }
   Tcl_PopCallFrame(interp_);
@@ -407,6 +473,97 @@ RuleOutcome TclRuleEngine::fire(const VirtualServer& vs, Event event, Transactio
   // The connection is reset: nothing of it stays in the interpreter.
   if (outcome == RuleOutcome::Reset) tx.rule_scope.reset();
   return outcome;
+}
+
+RuleOutcome TclRuleEngine::run_coroutine(std::unique_ptr<CoroutineRun> run, bool start) {
+  pause_requested_ = false;
+  run->has_error = false;
+  if (start) run->name = kCoroutinePrefix + std::to_string(++coroutine_serial_);
+  Tcl_Obj* name = Tcl_NewStringObj(run->name.data(), static_cast<int>(run->name.size()));
+  Tcl_IncrRefCount(name);
+  Tcl_Obj* start_words[3] = {coroutine_word_, name, pausable_word_};
+  CoroutineRun* const outer_run = running_run_;
+  running_run_ = run.get();
+  starting_run_ = start ? run.get() : nullptr;
+  // Returns when the body is done (the coroutine is gone) or when it yielded (it stays).
+  int code = start ? Tcl_EvalObjv(interp_, 3, start_words, 0) : Tcl_EvalObjv(interp_, 1, &name, 0);
+  starting_run_ = nullptr;
+  running_run_ = outer_run;
+  Tcl_DecrRefCount(name);
+  const CompiledHandler& handler = *run->handler;
+  if (pause_requested_ && code == TCL_OK) {
+    pause_requested_ = false;
+    if (TclRuleScope* scope = current_scope()) {
+      scope->paused = std::move(run);
+      return RuleOutcome::Paused;
+    }
+    code = TCL_ERROR;   // out of memory: nowhere to keep it
+    Tcl_SetObjResult(interp_, Tcl_NewStringObj("after: out of memory", -1));
+  }
+  pause_requested_ = false;
+  if (Tcl_FindCommand(interp_, run->name.c_str(), nullptr, TCL_GLOBAL_ONLY) != nullptr) {
+    // Still suspended, not by `after MS` (the rule called yield): end it, unwound.
+    Tcl_DeleteCommand(interp_, run->name.c_str());
+    Tcl_SetObjResult(interp_, Tcl_NewStringObj("yield: a rule may only pause with after MS", -1));
+    code = TCL_ERROR;
+    run->has_error = false;
+  }
+  RuleOutcome outcome = RuleOutcome::Continue;
+  if (code == TCL_ERROR) {
+    report_error(handler.rule_name, handler.event, handler.file, handler.line, run.get());
+    outcome = RuleOutcome::Reset;
+  }
+  spare_run_ = std::move(run);
+  return outcome;
+}
+
+// `::coroutine NAME ::irulesd::run_pausable` runs this inside the new coroutine.
+int TclRuleEngine::RunPausableNR(ClientData data, Tcl_Interp* interp, int, Tcl_Obj* const[]) {
+  auto* self = static_cast<TclRuleEngine*>(data);
+  CoroutineRun* run = self->starting_run_;
+  if (run == nullptr) return command_error(interp, "run_pausable: only the rule engine runs this");
+  self->starting_run_ = nullptr;
+  Tcl_PushCallFrame(interp, &run->frame, self->conn_ns_, 0);
+  Tcl_NRAddCallback(interp, &TclRuleEngine::PausableDone, self, run, nullptr, nullptr);
+  return Tcl_NREvalObj(interp, run->handler->body, 0);
+}
+
+int TclRuleEngine::RunPausableCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  return Tcl_NRCallObjProc(interp, &TclRuleEngine::RunPausableNR, data, objc, objv);
+}
+
+// The body is done (or unwound, when the coroutine is deleted): what Tcl_EvalObjEx does at the top
+// level — `return` ends the handler, break/continue outside a loop are errors — and the frame goes.
+int TclRuleEngine::PausableDone(ClientData data[], Tcl_Interp* interp, int code) {
+  auto* run = static_cast<CoroutineRun*>(data[1]);
+  if (code == TCL_RETURN) {
+    Tcl_Obj* options = Tcl_GetReturnOptions(interp, code);
+    Tcl_IncrRefCount(options);
+    int level = 1;
+    if (Tcl_Obj* level_obj = return_option(options, "-level")) Tcl_GetIntFromObj(nullptr, level_obj, &level);
+    Tcl_Obj* key = Tcl_NewStringObj("-level", -1);
+    Tcl_IncrRefCount(key);
+    Tcl_DictObjPut(nullptr, options, key, Tcl_NewIntObj(level > 0 ? level - 1 : 0));
+    Tcl_DecrRefCount(key);
+    code = Tcl_SetReturnOptions(interp, options);
+    Tcl_DecrRefCount(options);
+  }
+  if (code == TCL_BREAK || code == TCL_CONTINUE) {
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf("invoked \"%s\" outside of a loop", code == TCL_BREAK ? "break" : "continue"));
+    code = TCL_ERROR;
+  }
+  if (code == TCL_ERROR) {
+    Tcl_Obj* options = Tcl_GetReturnOptions(interp, code);
+    Tcl_IncrRefCount(options);
+    Tcl_Obj* info = return_option(options, "-errorinfo");
+    run->error_info = info != nullptr ? Tcl_GetString(info) : Tcl_GetStringResult(interp);
+    run->error_line = 0;
+    if (Tcl_Obj* line = return_option(options, "-errorline")) Tcl_GetIntFromObj(nullptr, line, &run->error_line);
+    run->has_error = true;
+    Tcl_DecrRefCount(options);
+  }
+  Tcl_PopCallFrame(interp);
+  return code;
 }
 
 // Each proc becomes a Tcl proc in its rule's namespace: compiled on its first call, then reused.
@@ -461,11 +618,42 @@ int TclRuleEngine::CallCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Ob
 }
 
 int TclRuleEngine::AfterCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  return Tcl_NRCallObjProc(interp, &TclRuleEngine::AfterNR, data, objc, objv);
+}
+
+// after MS (pause) | after MS ?-periodic? SCRIPT | after cancel ... | after info ?id?
+int TclRuleEngine::AfterNR(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   auto* self = static_cast<TclRuleEngine*>(data);
   if (self->ctx_.tx == nullptr) return command_error(interp, "after: only valid inside an event");
+  uint32_t ms = 0;
+  if (objc == 2 && parse_after_delay(objv[1], &ms)) return self->pause(interp, ms);
   TclRuleScope* scope = self->current_scope();
   if (scope == nullptr) return command_error(interp, "after: out of memory");
   return scope->timers.command(self->ctx_, self->running_timer_, &self->next_timer_id_, interp, objc, objv);
+}
+
+// `after MS`: the coroutine yields; fire()/resume() see pause_requested_ and return Paused.
+int TclRuleEngine::pause(Tcl_Interp* interp, uint32_t ms) {
+  if ((kPauseEvents & event_bit(ctx_.event)) == 0) return command_error(interp, kPauseEventsMessage);
+  if (running_run_ == nullptr || proc_depth_ > 0 || running_timer_ != 0) return command_error(interp, kCannotPause);
+  ctx_.tx->pause_ms = ms;
+  pause_requested_ = true;
+  Tcl_NRAddCallback(interp, &TclRuleEngine::AfterPauseDone, this, nullptr, nullptr, nullptr);
+  return Tcl_NREvalObjv(interp, 1, &yield_word_, 0);
+}
+
+// After the yield: resumed (the pause is over), or the yield failed — a command between the handler
+// and `after` that runs its script on the C stack (Tcl: "cannot yield: C stack busy").
+int TclRuleEngine::AfterPauseDone(ClientData data[], Tcl_Interp* interp, int code) {
+  auto* self = static_cast<TclRuleEngine*>(data[0]);
+  if (code == TCL_ERROR && self->pause_requested_) {
+    self->pause_requested_ = false;
+    if (self->ctx_.tx != nullptr) self->ctx_.tx->pause_ms = 0;
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(kCannotPause, -1));
+  } else if (code == TCL_OK) {
+    Tcl_ResetResult(interp);
+  }
+  return code;
 }
 
 RuleOutcome TclRuleEngine::run_timer(const VirtualServer&, uint64_t id, Transaction& tx) {
@@ -509,13 +697,20 @@ RuleOutcome TclRuleEngine::run_timer(const VirtualServer&, uint64_t id, Transact
 }
 
 // Runs between Tcl_PushCallFrame and Tcl_PopCallFrame: nothing may escape from it.
-void TclRuleEngine::report_error(const std::string& rule, Event event, const std::string& file, int body_line) noexcept {
+void TclRuleEngine::report_error(const std::string& rule, Event event, const std::string& file, int body_line,
+                                 const CoroutineRun* run) noexcept {
+  ++stats_.runtime_errors;
+  if (Tcl_LimitExceeded(interp_)) ++stats_.runaway_stops;
   Tcl_Obj* options = Tcl_GetReturnOptions(interp_, TCL_ERROR);
   Tcl_IncrRefCount(options);
   Tcl_Obj* info = return_option(options, "-errorinfo");
   const char* text = info != nullptr ? Tcl_GetString(info) : Tcl_GetStringResult(interp_);
   int line = 0;
   if (Tcl_Obj* line_obj = return_option(options, "-errorline")) Tcl_GetIntFromObj(nullptr, line_obj, &line);
+  if (run != nullptr && run->has_error) {
+    text = run->error_info.c_str();
+    line = run->error_line;
+  }
   try {
     std::string message(text);
     std::replace(message.begin(), message.end(), '\n', ' ');

@@ -35,8 +35,9 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   bool handles(const VirtualServer& vs, Event event) const override;
   RuleOutcome fire(const VirtualServer& vs, Event event, Transaction& tx) override;
   RuleOutcome run_timer(const VirtualServer& vs, uint64_t id, Transaction& tx) override;
-  // Nothing pauses yet (`after MS` without a script is refused), so nothing resumes.
-  RuleOutcome resume(const VirtualServer&, Transaction&) override { return RuleOutcome::Reset; }
+  // After Paused: the paused handler's coroutine goes on, then the event's remaining handlers.
+  RuleOutcome resume(const VirtualServer& vs, Transaction& tx) override;
+  RuleStats stats() const override { return stats_; }
 
   // Test hooks: the interpreter, and the body object of a rule's first handler of an event (nullptr
   // if none) — after a fire it holds the bytecode that later fires reuse.
@@ -51,7 +52,11 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
     int priority;
     int line;        // file line of the body's first byte
     Tcl_Obj* body;   // one reference held; bytecode after the first run
+    bool pauses;     // has `after MS` (found at load): runs in a coroutine that can yield there
   };
+  // One run of a pausing handler, in its own Tcl coroutine (tcl_rule_engine.cc).
+  struct CoroutineRun;
+  friend class TclRuleScope;
 
   struct Dispatch {
     std::array<std::vector<const CompiledHandler*>, kEventCount> by_event;
@@ -68,8 +73,21 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   Dispatch build_dispatch(const std::vector<std::string>& rules, const std::string& virtual_name) const;
   const Dispatch& dispatch_for(const VirtualServer& vs) const;
   void arm_budget();
+  // Runs handlers[first..] of the event (after `resumed`, a paused handler going on).
+  RuleOutcome run_event(const std::vector<const CompiledHandler*>& handlers, std::size_t first, Event event,
+                        Transaction& tx, std::unique_ptr<CoroutineRun> resumed);
+  // Starts (or continues) a pausing handler's coroutine: Continue, Reset (logged) or Paused.
+  RuleOutcome run_coroutine(std::unique_ptr<CoroutineRun> run, bool start);
+  int pause(Tcl_Interp* interp, uint32_t ms);
+  static int AfterNR(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
+  static int AfterPauseDone(ClientData data[], Tcl_Interp* interp, int code);
+  static int RunPausableCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
+  static int RunPausableNR(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
+  static int PausableDone(ClientData data[], Tcl_Interp* interp, int code);
   // Logs the interpreter's error as BIG-IP does; body_line is the file line of the script's first line.
-  void report_error(const std::string& rule, Event event, const std::string& file, int body_line) noexcept;
+  // A coroutine's error is taken from `run` (where its body failed), not from the interpreter.
+  void report_error(const std::string& rule, Event event, const std::string& file, int body_line,
+                    const CoroutineRun* run = nullptr) noexcept;
 
   std::shared_ptr<const Config> config_;
   EngineOptions options_;
@@ -84,6 +102,17 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   uint64_t next_timer_id_ = 0;         // after: ids are unique per engine
   int proc_depth_ = 0;                 // procs (call) running now: their names are their own locals
   uint64_t running_timer_ = 0;         // the timer whose script runs now, for after cancel -current
+  RuleStats stats_;
+  // Pausing handlers: the run a new coroutine picks up, the run whose coroutine runs now (a pause is
+  // possible), `after MS` asked to pause (the coroutine yielded for it), coroutine names, a spare run.
+  CoroutineRun* starting_run_ = nullptr;
+  CoroutineRun* running_run_ = nullptr;
+  bool pause_requested_ = false;
+  uint64_t coroutine_serial_ = 0;
+  std::unique_ptr<CoroutineRun> spare_run_;
+  Tcl_Obj* coroutine_word_ = nullptr;   // ::coroutine
+  Tcl_Obj* pausable_word_ = nullptr;    // ::irulesd::run_pausable
+  Tcl_Obj* yield_word_ = nullptr;       // ::yield
   std::vector<std::unique_ptr<CompiledHandler>> handlers_;
   std::unordered_map<std::string, std::vector<const CompiledHandler*>> handlers_by_rule_;
   std::unordered_map<const VirtualServer*, Dispatch> by_virtual_;
