@@ -14,6 +14,8 @@ is chosen by the request's path, so one process serves every kind of fault.
                      a killed process with nothing unread does: a FIN
     /never           reads the request and never answers; the connection stays until the peer closes
     /reset           reads the request head and resets the connection without answering
+    /slow/...        prints `slow request PATH` once it has the request, answers it 2 s later (200, the
+                     path as the body): a request in flight for a test that stops irulesd meanwhile
     /tunnel-dies     a WebSocket upgrade: answers 101, echoes the first bytes it gets, then closes (FIN)
     /tunnel-reset    the same, then resets
 A killed process and one of these modes look the same to its peer: the kernel closes the socket
@@ -32,6 +34,7 @@ import socket
 import socketserver
 import struct
 import sys
+import time
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 PARTIAL_BODY = b"p" * 1000
@@ -115,6 +118,12 @@ class Handler(socketserver.BaseRequestHandler):
                     if path == "/hold-response":
                         self.wait_for_close()
                     return   # the FIN ends the body early
+                if path.startswith("/slow/"):
+                    print(f"slow request {path}", flush=True)
+                    time.sleep(2)
+                    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+                                 % len(path) + path.encode())
+                    continue
                 if path == "/never":
                     self.wait_for_close()
                     return
