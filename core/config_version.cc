@@ -1,5 +1,7 @@
 #include "core/config_version.h"
 
+#include <uv.h>
+
 #include "core/net_util.h"
 
 namespace irulesd {
@@ -50,6 +52,13 @@ const char* ConfigVersion::member_status(const Pool& pool, std::size_t member) c
   const LbCandidate& c = runtime->candidates[member];
   if (runtime->down(member)) return "down";
   return c.enabled && !c.member->monitor_disabled.load(std::memory_order_relaxed) ? "up" : "session_disabled";
+}
+
+int ConfigVersion::choose_member(const Pool& pool) const {
+  const PoolRuntime* runtime = runtime_of(&pool);
+  if (runtime == nullptr || runtime->candidates.empty()) return -1;
+  // uv_hrtime is the clock of the loops' uv_now, which member stats (slow ramp) are stamped with.
+  return lb_choose(runtime->policy, runtime->candidates, runtime->rotation, static_cast<int64_t>(uv_hrtime() / 1000000));
 }
 
 const PoolRuntime* ConfigVersion::runtime_of(const Pool* pool) const {

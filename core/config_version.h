@@ -33,6 +33,7 @@ struct ConfigVersion final : PoolStates {
   const PoolRuntime* runtime_of(const Pool* pool) const;
   std::size_t active_members(const Pool& pool) const override;
   const char* member_status(const Pool& pool, std::size_t member) const override;
+  int choose_member(const Pool& pool) const override;
   // SNAT pools: the rotation over each virtual's snat pool addresses.
   mutable std::atomic<uint32_t> snat_rotation{0};
   // SNAT automap source (the internal self IP), when the config has a self IP.

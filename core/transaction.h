@@ -76,6 +76,12 @@ class PoolStates {
   virtual std::size_t active_members(const Pool& pool) const = 0;
   // BIG-IP's words for a member: "up", "down" (monitor or forced offline), "session_disabled".
   virtual const char* member_status(const Pool& pool, std::size_t member) const = 0;
+  // LB::select: the member the pool's load-balancing method chooses now (a turn of its rotation, as a
+  // request would take), or -1 when none can take a connection. Without live state: -1.
+  virtual int choose_member(const Pool& pool) const {
+    (void)pool;
+    return -1;
+  }
 };
 
 // A response a rule made (HTTP::respond, HTTP::redirect): the client gets it instead of the server's.

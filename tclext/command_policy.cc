@@ -25,7 +25,7 @@ constexpr std::string_view kDisabled[] = {
 // F5 commands outside any module namespace that irulesd does not have (yet).
 constexpr std::string_view kUnsupportedF5[] = {
     "snatpool", "lasthop", "nexthop", "whereis", "rateclass", "cpu",
-    "traffic_group", "ip_protocol", "ip_tos", "link_qos", "clone", "forward", "listen", "relate_client",
+    "traffic_group", "ip_protocol", "ip_tos", "link_qos", "clone", "listen", "relate_client",
     "relate_server", "peer", "timing", "sharedvar", "decode_uri", "urlcatquery", "urlcatblindquery",
 };
 

@@ -1,5 +1,6 @@
 // Commands BIG-IP has that public iRules use and irulesd lacked: HTTP::fallback, HTTP::request_num,
-// TMM::cmp_unit, IP::version, members, `use pool|node` (BIG-IP 4.x's spelling of pool/node), and the
+// TMM::cmp_unit, IP::version, members, `use pool|node` (BIG-IP 4.x's spelling of pool/node),
+// translate and forward (loaded; what a full proxy cannot honour is a runtime error), and the
 // Tcl builtins BIG-IP leaves enabled that reach nothing outside the interpreter (puts, encoding,
 // history: tclext/compat_builtins.h).
 #include <string>
@@ -109,7 +110,45 @@ int UseCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]
   return command_error(interp, "use: bad option \"" + std::string(kind) + "\": must be pool or node");
 }
 
+// translate address|port|service enable|disable: BIG-IP's address and port translation of the
+// destination, per connection. irulesd is a full proxy: it always connects to the chosen member's
+// address and port, so `enable` is what it does anyway and `disable` cannot be honoured (an error,
+// not a silent difference). `service` is the port, as in BIG-IP's older name for it.
+int TranslateCmd(FireContext&, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc != 3) {
+    Tcl_WrongNumArgs(interp, 1, objv, "address|port|service enable|disable");
+    return TCL_ERROR;
+  }
+  const std::string_view what = arg_view(objv[1]);
+  const std::string_view state = arg_view(objv[2]);
+  if (what != "address" && what != "port" && what != "service") {
+    return command_error(interp, "translate: bad option \"" + std::string(what) + "\": must be address, port or service");
+  }
+  if (state == "enable") {
+    Tcl_ResetResult(interp);
+    return TCL_OK;
+  }
+  if (state != "disable") {
+    return command_error(interp, "translate: bad value \"" + std::string(state) + "\": must be enable or disable");
+  }
+  return command_error(interp, "translate " + std::string(what) + " disable: not supported by irulesd, which always " +
+                                   (what == "address" ? "connects to the chosen member's address"
+                                                      : "connects to the chosen member's port"));
+}
+
+// forward: route the connection to its original destination instead of a pool member. irulesd has no
+// such path (it terminates the client's connection and opens its own): a runtime error that says so.
+int ForwardCmd(FireContext&, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (no_args(interp, objc, objv) != TCL_OK) return TCL_ERROR;
+  return command_error(interp, "forward: not supported by irulesd, which proxies every connection to a pool member "
+                               "or node and cannot route it to its original destination");
+}
+
+constexpr unsigned kTranslateEvents = kBeforeLbEvents | event_bit(Event::LbSelected);
+
 constexpr CommandSpec kCompatCommands[] = {
+    {"translate", kTranslateEvents, TranslateCmd},
+    {"forward", kBeforeLbEvents | event_bit(Event::LbSelected), ForwardCmd},
     {"HTTP::fallback", kFallbackEvents, HttpFallbackCmd},
     {"HTTP::request_num", kHttpEvents, HttpRequestNumCmd},
     {"TMM::cmp_unit", kAnyEvent, TmmCmpUnitCmd},

@@ -1,4 +1,4 @@
-// Load-balancing decisions and facts: pool, node, LB::*, active_members. The commands record the
+// Load-balancing decisions and facts: pool, node, LB::* (LB::select chooses now), active_members. The commands record the
 // choice in the Transaction; the core balances (LB_SELECTED / LB_FAILED) when the event is done.
 #include <arpa/inet.h>
 
@@ -175,6 +175,56 @@ int LbServerCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
   return TCL_OK;
 }
 
+Tcl_Obj* server_command(const char* kind, const std::string& pool, const std::string& addr, uint16_t port) {
+  Tcl_Obj* list = Tcl_NewListObj(0, nullptr);
+  auto add = [&](std::string_view word) {
+    Tcl_ListObjAppendElement(nullptr, list, Tcl_NewStringObj(word.data(), static_cast<int>(word.size())));
+  };
+  add(kind);
+  if (!pool.empty()) {
+    add(pool);
+    add("member");
+  }
+  add(addr);
+  Tcl_ListObjAppendElement(nullptr, list, Tcl_NewIntObj(port));
+  return list;
+}
+
+// LB::select: the load-balancing choice made now, by the pool's method over its members' live state,
+// and pinned for this connection as `pool P member ADDR PORT` pins it (LB::server and the core then
+// use that member). Returns the command that makes the same choice, for `eval [LB::select]`:
+// "pool P member ADDR PORT", or "node ADDR PORT" after `node`. Empty when no member can take the
+// connection (nothing is pinned: the core's own choice then fails, LB_FAILED). Persistence records
+// are not consulted: the pool's method chooses.
+int LbSelectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+  if (objc != 1) {
+    Tcl_WrongNumArgs(interp, 1, objv, nullptr);
+    return TCL_ERROR;
+  }
+  Transaction& tx = *ctx.tx;
+  const VirtualServer* vs = ctx.config ? ctx.config->find_virtual(tx.virtual_name) : nullptr;
+  if (!tx.selected_node_addr.empty()) {
+    // Already chosen (pool P member …, node …, an earlier LB::select): that is the selection.
+    const uint16_t port = tx.selected_node_port != 0 ? tx.selected_node_port : vs ? vs->dest_port : 0;
+    Tcl_SetObjResult(interp, server_command(tx.selected_pool.empty() ? "node" : "pool", tx.selected_pool,
+                                            tx.selected_node_addr, port));
+    return TCL_OK;
+  }
+  const std::string pool_name = !tx.selected_pool.empty() ? tx.selected_pool : vs ? vs->pool : std::string();
+  const Pool* pool = ctx.config && !pool_name.empty() ? ctx.config->find_pool(pool_name) : nullptr;
+  const int chosen = pool != nullptr && tx.pool_states != nullptr ? tx.pool_states->choose_member(*pool) : -1;
+  if (chosen < 0 || static_cast<std::size_t>(chosen) >= pool->members.size()) {
+    Tcl_ResetResult(interp);
+    return TCL_OK;
+  }
+  const PoolMember& member = pool->members[static_cast<std::size_t>(chosen)];
+  tx.selected_pool = pool->name;
+  tx.selected_node_addr = member.address;
+  tx.selected_node_port = member.port;
+  Tcl_SetObjResult(interp, server_command("pool", pool->name, member.address, member.port));
+  return TCL_OK;
+}
+
 const char* lb_mode_name(LbMode mode) {
   // Short names in the style of BIG-IP's LB::mode; the tmsh spelling is lb_mode_tmsh_name().
   switch (mode) {
@@ -294,6 +344,7 @@ constexpr CommandSpec kLbCommands[] = {
     {"snat", kBeforeLbEvents | event_bit(Event::LbSelected), SnatCmd},
     {"LB::reselect", kReselectEvents, LbReselectCmd},
     {"LB::detach", kConnectionEvents, LbDetachCmd},
+    {"LB::select", kBeforeLbEvents, LbSelectCmd},
     {"LB::server", kConnectionEvents, LbServerCmd},
     {"LB::mode", kConnectionEvents, LbModeCmd},
     {"LB::status", kConnectionEvents, LbStatusCmd},
