@@ -43,6 +43,18 @@ int check_header(Tcl_Interp* interp, std::string_view name, std::string_view val
   return TCL_OK;
 }
 
+// What a rule may put in the request line: no blank, HTAB, control byte, DEL or line break, which
+// would split the request line or end the head there (a second message for the backend). Bytes
+// from 0x80 up stay allowed: a rule may send a byte array as raw bytes, as BIG-IP does, though
+// irulesd's parser refuses them from a client (core/http_syntax.h).
+bool is_request_line_text(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 Tcl_Obj* string_list(const std::vector<std::string>& items) {
   Tcl_Obj* list = Tcl_NewListObj(0, nullptr);
   for (const std::string& item : items) {
@@ -246,7 +258,7 @@ int HttpUriCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const ob
     }
     std::string scratch;
     const std::string_view uri = value_bytes(objv[1], scratch);
-    if (uri.empty() || uri.find_first_of(std::string_view(" \r\n\0", 4)) != uri.npos) {
+    if (!is_request_line_text(uri)) {
       return command_error(interp, "HTTP::uri: invalid URI \"" + std::string(uri) + "\"");
     }
     request->uri.assign(uri);
@@ -272,7 +284,7 @@ int HttpPathCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const o
   if (objc == first + 1) {
     std::string scratch;
     const std::string_view path = value_bytes(objv[first], scratch);
-    if (path.empty() || path.find_first_of(std::string_view(" ?\r\n\0", 5)) != path.npos) {
+    if (!is_request_line_text(path) || path.find('?') != path.npos) {
       return command_error(interp, "HTTP::path: invalid path \"" + std::string(path) + "\"");
     }
     // The query string stays as it was.
