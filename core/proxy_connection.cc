@@ -1,5 +1,7 @@
 #include "core/proxy_connection.h"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <ctime>
 
@@ -45,14 +47,15 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
   if (vs.fallback_persist) tx_.persist_fallback = persist_request_of(*vs.fallback_persist);
 }
 
-void ProxyConnection::accept(uv_stream_t* listener) {
+void ProxyConnection::accept(int fd) {
   client_ = new Socket{};
   client_->owner = this;
   client_->is_client = true;
   uv_tcp_init(worker_.loop(), &client_->tcp);
   client_->tcp.data = client_;
   ++open_handles_;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&client_->tcp)) != 0) {
+  if (uv_tcp_open(&client_->tcp, fd) != 0) {
+    ::close(fd);
     close_all();
     return;
   }

@@ -27,8 +27,8 @@ class ProxyConnection {
   ProxyConnection(const ProxyConnection&) = delete;
   ProxyConnection& operator=(const ProxyConnection&) = delete;
 
-  // Accepts from the listener and starts reading. On failure the connection deletes itself.
-  void accept(uv_stream_t* listener);
+  // Takes the accepted socket `fd` and starts reading. On failure the connection deletes itself.
+  void accept(int fd);
   // Drain timeout or immediate stop: close both sides now.
   void force_close();
   // SIGTERM: close now if idle between requests (as nginx and HAProxy do), else after the current

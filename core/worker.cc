@@ -1,6 +1,9 @@
 #include "core/worker.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "core/log.h"
 #include "core/proxy_connection.h"
@@ -20,6 +23,8 @@ void Worker::start(std::shared_ptr<const ConfigVersion> first) {
   services_ = make_worker_services(&loop_);
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
+  uv_timer_init(&loop_, &accept_retry_timer_);
+  accept_retry_timer_.data = this;
   uv_timer_init(&loop_, &idle_sweep_timer_);
   idle_sweep_timer_.data = this;
   uv_timer_start(&idle_sweep_timer_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->sweep_idle(); }, 1000, 1000);
@@ -98,35 +103,76 @@ void Worker::apply_version(std::shared_ptr<const ConfigVersion> version) {
     auto* listener = new Listener{};
     listener->worker = this;
     listener->key = key;
-    uv_tcp_init(&loop_, &listener->tcp);
-    listener->tcp.data = listener;
-    int err = uv_tcp_open(&listener->tcp, fds[index_]);
-    if (err == 0) {
-      err = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp), 4096, [](uv_stream_t* server, int status) {
-        auto* l = static_cast<Listener*>(server->data);
-        l->worker->on_connection(l, status);
-      });
-    }
+    listener->fd = fds[index_];
+    int err = ::listen(listener->fd, 4096) == 0 ? 0 : uv_translate_sys_error(errno);
+    if (err == 0) err = uv_poll_init_socket(&loop_, &listener->poll, listener->fd);
     if (err != 0) {
       log_line(LogLevel::Err, "worker {}: cannot listen on {}: {}", index_, key, uv_strerror(err));
-      close_listener(listener);
+      ::close(listener->fd);
+      delete listener;
       continue;
     }
+    listener->poll.data = listener;
+    uv_poll_start(&listener->poll, UV_READABLE, [](uv_poll_t* poll, int, int) {
+      auto* l = static_cast<Listener*>(poll->data);
+      l->worker->on_readable(l);
+    });
     listeners_[key] = listener;
   }
   current_ = std::move(next);
 }
 
-void Worker::on_connection(Listener* listener, int status) {
-  if (status < 0) {
-    log_line(LogLevel::Err, "accept on {} failed: {}", listener->key, uv_strerror(status));
-    return;
-  }
+void Worker::on_readable(Listener* listener) {
   auto it = current_->shared->virtual_by_listen_key.find(listener->key);
   if (it == current_->shared->virtual_by_listen_key.end()) return;
-  auto* conn = new ProxyConnection(*this, current_, *it->second);
-  connections_.insert(conn);
-  conn->accept(reinterpret_cast<uv_stream_t*>(&listener->tcp));
+  // A bounded batch per wake-up, so one busy listener does not starve the loop's other work.
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::accept4(listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        pause_accept(listener, uv_translate_sys_error(errno));
+      } else {
+        log_line(LogLevel::Err, "accept on {} failed: {}", listener->key, uv_strerror(uv_translate_sys_error(errno)));
+      }
+      return;
+    }
+    if (listener->paused) {
+      listener->paused = false;
+      log_line(LogLevel::Notice, "accept on {} resumed ({} connections on worker {})", listener->key,
+               connections_.size(), index_);
+    }
+    auto* conn = new ProxyConnection(*this, current_, *it->second);
+    connections_.insert(conn);
+    conn->accept(fd);
+  }
+}
+
+// Out of descriptors (or kernel memory): the clients wait in the listen backlog rather than being
+// accepted and dropped; every paused listener tries again in a quarter of a second.
+void Worker::pause_accept(Listener* listener, int err) {
+  uv_poll_stop(&listener->poll);
+  if (!listener->paused) {
+    listener->paused = true;
+    log_line(LogLevel::Err, "accept on {} paused: {} ({} connections on worker {})", listener->key, uv_strerror(err),
+             connections_.size(), index_);
+  }
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_))) {
+    uv_timer_start(&accept_retry_timer_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->resume_accept(); }, 250, 0);
+  }
+}
+
+void Worker::resume_accept() {
+  for (auto& [key, listener] : listeners_) {
+    // Readable again at once if clients are waiting; a still-failing accept pauses it again.
+    if (listener->paused) {
+      uv_poll_start(&listener->poll, UV_READABLE, [](uv_poll_t* poll, int, int) {
+        auto* l = static_cast<Listener*>(poll->data);
+        l->worker->on_readable(l);
+      });
+    }
+  }
 }
 
 void Worker::connection_closed(ProxyConnection* conn) {
@@ -135,8 +181,10 @@ void Worker::connection_closed(ProxyConnection* conn) {
 }
 
 void Worker::close_listener(Listener* listener) {
-  uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), [](uv_handle_t* h) {
-    delete static_cast<Listener*>(h->data);
+  uv_close(reinterpret_cast<uv_handle_t*>(&listener->poll), [](uv_handle_t* h) {
+    auto* l = static_cast<Listener*>(h->data);
+    ::close(l->fd);
+    delete l;
   });
 }
 
@@ -180,6 +228,7 @@ void Worker::maybe_finish_stop() {
   uv_timer_stop(&drain_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_sweep_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&log_flush_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   server_pool_.close_all();   // parked while the last connections drained

@@ -59,15 +59,22 @@ class Worker {
   void connection_closed(ProxyConnection* conn);
 
  private:
+  // A listening socket of this worker. Accepted by hand (accept4 when uv_poll says it is readable),
+  // not with uv_listen: when descriptors run out libuv accepts and closes every waiting client;
+  // we stop accepting instead, leave them in the backlog, and try again shortly.
   struct Listener {
-    uv_tcp_t tcp;
+    uv_poll_t poll;
+    int fd;
     Worker* worker;
     std::string key;
+    bool paused = false;
   };
   void run();
   void on_async();
   void apply_version(std::shared_ptr<const ConfigVersion> version);
-  void on_connection(Listener* listener, int status);
+  void on_readable(Listener* listener);
+  void pause_accept(Listener* listener, int err);
+  void resume_accept();
   void close_listener(Listener* listener);
   void begin_stop(bool drain);
   void maybe_finish_stop();
@@ -79,6 +86,7 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t drain_timer_;
+  uv_timer_t accept_retry_timer_;   // descriptors ran out: paused listeners try again when it fires
   uv_timer_t idle_sweep_timer_;   // once a second: idle-timeout checks (one timer, not one per connection)
   uv_prepare_t log_flush_;        // before each poll: this iteration's log lines in one write
   std::thread thread_;

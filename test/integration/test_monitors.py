@@ -100,7 +100,9 @@ class Monitors(harness.IrulesdTestCase):
     def test_tcp_monitor_member_killed_and_restarted(self):
         monitor = tm.monitor("tcp", "quick_tcp", interval=INTERVAL, timeout=TIMEOUT)
         members = [tm.member(n, ADDRESSES[n], 8001) for n in NAMES]
-        self.start(tm.pool("p", members, monitor="/Common/quick_tcp", slow_ramp_time=0), members, extra=monitor)
+        # reselect-tries 2: a client that lands on the dead member before the monitor notices is passed on.
+        self.start(tm.pool("p", members, monitor="/Common/quick_tcp", slow_ramp_time=0, reselect_tries=2), members,
+                   extra=monitor)
         self.assertEqual(self.served(30, "/before/"), {"m1": 10, "m2": 10, "m3": 10})
 
         offset = self.log_size()

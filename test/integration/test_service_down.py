@@ -16,7 +16,6 @@ Addresses: 127.0.71.x (members .11-.13; .21-.23 have nothing listening)."""
 
 import collections
 import time
-import unittest
 
 import harness
 import tm_support as tm
@@ -196,21 +195,18 @@ class ServiceDown(harness.IrulesdTestCase):
         self.assertEqual(len({line.split(" member ")[1].split(" ")[0] for line in failures}), 3,
                          "each try goes to a member not tried yet")
 
-    @unittest.expectedFailure
     def test_reselect_tries_1_stops_after_one_reselection(self):
         # BIG-IP: reselect-tries is how many new members a passive failure (a connect failure) may
         # lead to. With 1, the first choice and one more fail, then LB_FAILED and the answer, though
-        # a third member is there. irulesd tries every member (ProxyConnection::try_next_member
-        # does not read Pool::reselect_tries): three connect failures here.
+        # a third member is there.
         self.dead_pool(1)
         status, failures, lb_failed = self.attempt("/tries-1")
         self.assertEqual((status, len(failures), len(lb_failed)), (503, 2, 1), failures)
 
-    @unittest.expectedFailure
     def test_reselect_tries_0_does_not_reselect(self):
         # BIG-IP's default, 0: no reselection after a connect failure — LB_FAILED at once, even with
         # a live member in the pool. Round robin's first choice in a fresh process is the first
-        # member, a dead one. irulesd goes on to the next members (see above); the live one answers.
+        # member, a dead one.
         self.dead_pool(0, live=True)
         status, failures, lb_failed = self.attempt("/tries-0")
         self.assertEqual((status, len(failures), len(lb_failed)), (503, 1, 1), failures)

@@ -162,7 +162,7 @@ class SnatAndLimits(harness.IrulesdTestCase):
     def test_connect_timeout_then_the_next_member(self):
         self.blackhole(f"{NET}.11")
         members = [tm.member("hole", f"{NET}.11", 8001), tm.member("m2", f"{NET}.12", 8001)]
-        self.start(tm.self_ip(NET) + tm.nodes_of(members) + tm.pool("p", members, slow_ramp_time=0) +
+        self.start(tm.self_ip(NET) + tm.nodes_of(members) + tm.pool("p", members, slow_ramp_time=0, reselect_tries=1) +
                    self.SERVER_TCP + tm.virtual("vs", *VIP, "p", server_tcp="/Common/quick_syn"),
                    backends=(("m2", f"{NET}.12"),))
         offset = self.log_size()
