@@ -8,10 +8,8 @@ Kept apart from harness.py (shared by every script) so these heavier tests can g
 
 import os
 import re
-import resource
 import socket
 import struct
-import subprocess
 import time
 
 import harness
@@ -73,22 +71,22 @@ def open_fds_listing(pid):
 # irulesd with a low RLIMIT_NOFILE
 # ---------------------------------------------------------------------------------------------
 
+# Sets the descriptor limit, then becomes the program (same pid): a preexec step that leaves
+# harness.Process's own start-up (and whatever it records about its child) untouched.
+_LIMIT_THEN_EXEC = ("import os, resource, sys; n = int(sys.argv[1]); "
+                    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); "
+                    "os.execv(sys.argv[2], sys.argv[2:])")
+
+
 class LimitedProcess(harness.Process):
     """A harness.Process whose descriptor limit (soft and hard: irulesd raises its soft limit to
-    the hard one at start) is set before exec."""
+    the hard one at start) is set before exec. argv stays the program's own, so the harness
+    treats it as what it is (an irulesd: its sanitizer report is looked for)."""
 
     def __init__(self, name, argv, output_path, nofile):
-        self.name = name
-        self.argv = argv
-        self.output_path = output_path
-        self._output = open(output_path, "wb")
-
-        def limit():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._output,
-                                      stderr=subprocess.STDOUT, cwd=harness.SOURCE_DIR,
-                                      preexec_fn=limit)
+        super().__init__(name, [harness.PYTHON, "-c", _LIMIT_THEN_EXEC, str(nofile), *argv],
+                         output_path)
+        self.argv = list(argv)
 
 
 def start_limited_irulesd(test, config_path, nofile, wait_for, workers=1):
