@@ -37,10 +37,12 @@ RELOADS = 100
 TUNNELS = 1000
 WRK_CONNECTIONS = 16
 RSS_WARMUP_RELOADS = 10
+RELOAD_GAP = 0.03     # seconds between one reload's verdict and the next SIGHUP
 # Each reload builds a new Tcl interpreter per worker and drops the old one once no connection
-# uses it. A version kept alive by mistake costs at least its interpreter (several hundred KiB), so
-# 90 of them leaked would be tens of MiB; 8 MiB allows for the allocator's caches and arenas.
-RELOAD_RSS_SLACK_KIB = 8 * 1024
+# uses it. A version kept alive by mistake costs its interpreter and config (measured: about
+# 0.8 MiB each with this rule), so 90 of them leaked would be some 70 MiB, and five already fail;
+# 4 MiB allows for the allocator's caches and arenas (measured: under 0.3 MiB over the 90).
+RELOAD_RSS_SLACK_KIB = 4 * 1024
 
 
 def version_rule(version):
@@ -204,6 +206,7 @@ class ReloadUnderLoad(harness.IrulesdTestCase):
                 self.assertEqual(self.version(), str(n), "the broken rule did not take effect")
             if n == RSS_WARMUP_RELOADS:
                 rss_after_warmup = fs.rss_kib(pid)
+            time.sleep(RELOAD_GAP)   # each version reaches the worker while traffic flows
         reload_seconds = time.monotonic() - began
         self.wait_until(lambda: self.version() == str(RELOADS), timeout=10,
                         message=f"version {RELOADS} in service")
