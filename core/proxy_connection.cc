@@ -32,7 +32,12 @@ struct ProxyConnection::PendingWrite {
 
 ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> version,
                                  const VirtualServer& vs)
-    : worker_(worker), version_(std::move(version)), vs_(vs), tcp_mode_(!vs.has_http_profile) {
+    : worker_(worker),
+      version_(std::move(version)),
+      vs_(vs),
+      tcp_mode_(!vs.has_http_profile),
+      keeps_raw_head_(vs.http.oversize_client_headers == OversizeAction::PassThrough ||
+                      vs.http.excess_client_headers == OversizeAction::PassThrough) {
   HeadLimits limits{vs.http.max_header_size, vs.http.max_header_count};
   request_parser_.set_limits(limits);
   request_parser_.set_request_target(&request_);
@@ -270,8 +275,13 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
       case State::ForwardingBody: {
         bool in_body = state_ == State::ForwardingBody;
         if (in_body) request_parser_.set_body_sink(request_body_.rechunk ? &request_body_.pending : nullptr);
-        if (!in_body && request_parser_.between_messages()) head_started_ms_ = uv_now(worker_.loop());
+        if (!in_body && request_parser_.between_messages()) {
+          head_started_ms_ = uv_now(worker_.loop());
+          head_raw_.clear();
+        }
         ParseResult r = request_parser_.feed(data + off, len - off);
+        // A profile that passes oversize heads through keeps each head's raw bytes until it is parsed.
+        if (!in_body && keeps_raw_head_ && r.stop == ParseStop::NeedMore) head_raw_.append(data + off, r.consumed);
         if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !discarding_body_) {
           if (request_body_.rechunk) {
             send_rechunked(server_, request_body_, r.stop == ParseStop::MessageComplete);
@@ -284,6 +294,10 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
           case ParseStop::NeedMore:
             return len;
           case ParseStop::Error:
+            if (request_parser_.limit_exceeded() && !in_body && passes_through(request_parser_.limit_name())) {
+              pass_through(data + off, len - off);
+              return len;
+            }
             if (request_parser_.limit_exceeded()) {
               log_line(LogLevel::Warning,
                        "HTTP header section from {}:{} on {} exceeds {} of profile {} ({} bytes / {} headers); "
@@ -472,6 +486,27 @@ void ProxyConnection::on_client_eof() {
   }
 }
 
+// excess-client-headers / oversize-client-headers pass-through: whether the limit just exceeded lets
+// the connection through instead of resetting it.
+bool ProxyConnection::passes_through(const std::string& limit) const {
+  const OversizeAction action =
+      limit == "max-header-count" ? vs_.http.excess_client_headers : vs_.http.oversize_client_headers;
+  return action == OversizeAction::PassThrough;
+}
+
+// BIG-IP's pass-through: HTTP processing stops for the connection (no HTTP events), a member is
+// chosen by the pool's method, and it gets the bytes as the client sent them, head included.
+void ProxyConnection::pass_through(const char* rest, std::size_t len) {
+  log_line(LogLevel::Info, "HTTP header section from {}:{} on {} exceeds {} of profile {}; passed through (HTTP off)",
+           tx_.client_addr, tx_.client_port, vs_.name, request_parser_.limit_name(), vs_.http.name);
+  passing_through_ = true;
+  stash_ = std::move(head_raw_);
+  head_raw_.clear();
+  stash_.append(rest, len);
+  tx_.request = nullptr;
+  load_balance();
+}
+
 void ProxyConnection::reject_request(int status, const char* reason, const std::string& log_message) {
   if (tcp_mode_) {
     // No HTTP to answer in: the client is reset, as BIG-IP resets a TCP virtual's client.
@@ -505,7 +540,7 @@ void ProxyConnection::on_server_connected(Socket* socket) {
   uv_tcp_nodelay(&socket->tcp, 1);
   attach_server(socket);
   if (!fire(Event::ServerConnected)) return;
-  if (tcp_mode_) {
+  if (tcp_mode_ || passing_through_) {
     enter_tunnel();
     return;
   }

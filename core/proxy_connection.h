@@ -142,6 +142,8 @@ class ProxyConnection {
   void frame_collected_body(HeaderList& headers, CollectedBody& body, const HttpParser& parser, std::string& payload);
   void send_rechunked(Socket* to, CollectedBody& body, bool last);
   void reject_request(int status, const char* reason, const std::string& log_message);
+  bool passes_through(const std::string& limit) const;
+  void pass_through(const char* rest, std::size_t len);
   void answer_request_locally();
   void send_local_response();
 
@@ -210,6 +212,9 @@ class ProxyConnection {
   std::shared_ptr<WorkerVersion> version_;
   const VirtualServer& vs_;
   const bool tcp_mode_;   // no http profile: plain TCP load balancing, bytes only
+  const bool keeps_raw_head_;   // the http profile passes oversize heads through: keep their bytes
+  std::string head_raw_;        // raw bytes of the request head now arriving (keeps_raw_head_ only)
+  bool passing_through_ = false;   // an oversize head turned HTTP off: a tunnel once connected
   Transaction tx_;
   RequestHead request_;
   ResponseHead response_;

@@ -15,7 +15,6 @@ plain HTTP connection: test_idle_timeout.py.) Addresses: 127.0.72.x."""
 import base64
 import os
 import time
-import unittest
 
 import harness
 import tm_support as tm
@@ -94,12 +93,10 @@ class HttpLimits(harness.IrulesdTestCase):
 
     # -- oversize handling -----------------------------------------------------------------------
 
-    @unittest.expectedFailure
     def test_excess_client_headers_pass_through(self):
         # BIG-IP: with excess-client-headers pass-through, a request over max-header-count is not
         # reset: HTTP processing stops and the connection is passed through to a member, which gets
-        # the request as sent. irulesd parses the setting (HttpProfile::excess_client_headers) but
-        # the proxy resets regardless (ProxyConnection::on_client_data, the limit_exceeded branch).
+        # the request as sent.
         text = ("ltm profile http /Common/passing {\n    defaults-from /Common/http\n"
                 "    enforcement {\n        max-header-count 10\n        excess-client-headers pass-through\n    }\n}\n")
         self.start(extra=text, profiles=("/Common/passing", "/Common/tcp"))
@@ -108,20 +105,25 @@ class HttpLimits(harness.IrulesdTestCase):
         self.assertEqual(response.status, 200)
         self.assertEqual(self.paths(), ["/eleven"])
 
-    @unittest.expectedFailure
     def test_oversize_client_headers_pass_through(self):
-        # As above, for a head over max-header-size with oversize-client-headers pass-through.
+        # As above, for a head over max-header-size with oversize-client-headers pass-through; the head
+        # arrives in two reads, and the member gets every byte of it.
         text = ("ltm profile http /Common/passing_big {\n    defaults-from /Common/http\n"
                 "    enforcement {\n        max-header-size 1024\n        oversize-client-headers pass-through\n    }\n}\n")
         self.start(extra=text, profiles=("/Common/passing_big", "/Common/tcp"))
         with harness.RawClient(*VIP) as client:
             try:
-                client.send(harness.request_bytes("GET", "/big", HOST, headers=[("X-Big", "x" * 2000)]))
+                head = harness.request_bytes("GET", "/big", HOST, headers=[("X-Big", "x" * 2000)])
+                client.send(head[:600])
+                time.sleep(0.2)
+                client.send(head[600:])
                 response = client.read_response()
             except (harness.ConnectionClosed, ConnectionResetError) as error:
                 self.fail(f"the connection ended: {error!r}")
         self.assertEqual(response.status, 200)
         self.assertEqual(self.paths(), ["/big"])
+        sent = dict((name.lower(), value) for name, value in response.json()["headers"])
+        self.assertEqual(sent["x-big"], "x" * 2000)
 
     # -- idle-timeout on a tunnel ----------------------------------------------------------------
 
