@@ -14,6 +14,8 @@ constexpr const char* kFieldName = "header field name is not a token (RFC 9110 5
 constexpr const char* kValueByte = "header field value holds a control character (RFC 9110 5.5)";
 constexpr const char* kNoHost = "HTTP/1.1 request without a Host header (RFC 9112 3.2)";
 constexpr const char* kRepeatedHost = "request with more than one Host header (RFC 9112 3.2)";
+constexpr const char* kHostNotAuthority =
+    "Host differs from the authority of the absolute-form request-target (RFC 9112 3.2.2)";
 constexpr const char* kTeOn10 = "Transfer-Encoding in an HTTP/1.0 message (RFC 9112 6.1)";
 constexpr const char* kTeNotChunked = "request whose last transfer coding is not chunked (RFC 9112 6.3)";
 constexpr const char* kVersion = "HTTP version other than 1.0 or 1.1";
@@ -168,6 +170,13 @@ int HttpParser::check_request_head(const llhttp_t* p) {
   if (request_ != nullptr) {
     const char* method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
     if (const char* reason = check_request_target(method, request_->uri)) return fail_strict(reason);
+    // A client sends Host equal to the target's authority; a server must use the authority. A
+    // backend that reads Host instead would route by a name irulesd and its rules never saw.
+    const std::string_view authority = absolute_form_authority(request_->uri);
+    const std::string* host = request_->headers.last_value("Host");
+    if (!authority.empty() && host != nullptr && !header_name_equals(trim_ows(*host), authority)) {
+      return fail_strict(kHostNotAuthority);
+    }
   }
   if (p->http_minor == 1 && host_count_ == 0) return fail_strict(kNoHost);
   return 0;

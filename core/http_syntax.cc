@@ -130,6 +130,14 @@ const char* check_request_target(std::string_view method, std::string_view targe
   return check_absolute_form(target);
 }
 
+std::string_view absolute_form_authority(std::string_view target) {
+  if (target.empty() || target.front() == '/') return {};
+  const std::size_t sep = target.find("://");
+  if (sep == std::string_view::npos) return {};
+  std::string_view rest = target.substr(sep + 3);
+  return rest.substr(0, rest.find_first_of("/?"));
+}
+
 const char* check_host_value(std::string_view value) {
   if (value.empty()) return nullptr;
   return is_host_port(value, false) ? nullptr : kHost;

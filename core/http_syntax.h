@@ -14,6 +14,9 @@ namespace irulesd {
 // percent-escapes are well formed.
 const char* check_request_target(std::string_view method, std::string_view target);
 
+// The authority ("host[:port]") of an absolute-form request-target, "" for any other form.
+std::string_view absolute_form_authority(std::string_view target);
+
 // RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [":" port]; empty is allowed (a target without authority).
 const char* check_host_value(std::string_view value);
 

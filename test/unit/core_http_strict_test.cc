@@ -68,6 +68,8 @@ constexpr const char* kValueByte = "header field value holds a control character
 constexpr const char* kNoHost = "HTTP/1.1 request without a Host header (RFC 9112 3.2)";
 constexpr const char* kRepeatedHost = "request with more than one Host header (RFC 9112 3.2)";
 constexpr const char* kBadHost = "invalid Host header value (RFC 9112 3.2)";
+constexpr const char* kHostNotAuthority =
+    "Host differs from the authority of the absolute-form request-target (RFC 9112 3.2.2)";
 constexpr const char* kTeOn10 = "Transfer-Encoding in an HTTP/1.0 message (RFC 9112 6.1)";
 constexpr const char* kTeNotChunked = "request whose last transfer coding is not chunked (RFC 9112 6.3)";
 constexpr const char* kVersion = "HTTP version other than 1.0 or 1.1";
@@ -280,16 +282,25 @@ TEST_CASE("request-target: the four forms and nothing else", "[core][http][stric
     }
   }
   SECTION("absolute-form, http or https") {
-    for (const char* good : {"http://h/a", "https://h:8443/a?b", "HTTP://H", "http://h?q", "http://127.0.0.1:80/",
-                             "http://[::1]:80/x"}) {
-      require_accepted(get(good));
-    }
+    for (const char* good : {"http://h/a", "https://h/a?b", "HTTP://H", "http://h?q"}) require_accepted(get(good));
+    require_accepted("GET http://127.0.0.1:80/ HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n");
+    require_accepted("GET https://[::1]:8443/x HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n");
     require_refused(get("ftp://h/a"), kScheme);
     require_refused(get("ws://h/"), kScheme);
     require_refused(get("http://user:pw@h/"), kUserinfo);
     require_refused(get("http://h:99999/"), kAuthority);
     require_refused(get("http://h:x/"), kAuthority);
     require_refused(get("http://h/%zz"), kBadEscape);
+  }
+  SECTION("absolute-form: Host must name the same authority") {
+    require_accepted("GET http://Example.com:8080/a HTTP/1.1\r\nHost: example.COM:8080 \r\n\r\n");
+    require_refused("GET http://a.example/ HTTP/1.1\r\nHost: b.example\r\n\r\n", kHostNotAuthority);
+    require_refused("GET http://h:8080/ HTTP/1.1\r\nHost: h\r\n\r\n", kHostNotAuthority);
+    require_refused("GET http://h/ HTTP/1.0\r\nHost: other\r\n\r\n", kHostNotAuthority);
+    require_accepted("GET http://h/ HTTP/1.0\r\n\r\n");   // HTTP/1.0 may leave Host out
+    CHECK(absolute_form_authority("http://h:1/x?y") == "h:1");
+    CHECK(absolute_form_authority("/http://h/") == "");
+    CHECK(absolute_form_authority("*") == "");
   }
   SECTION("authority-form is CONNECT's, and CONNECT has only it") {
     Outcome out = request("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n");
