@@ -19,7 +19,6 @@ test). Addresses: 127.0.51.x."""
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 
