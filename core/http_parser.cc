@@ -173,9 +173,9 @@ int HttpParser::check_request_head(const llhttp_t* p) {
     // A client sends Host equal to the target's authority; a server must use the authority. A
     // backend that reads Host instead would route by a name irulesd and its rules never saw.
     const std::string_view authority = absolute_form_authority(request_->uri);
-    const std::string* host = request_->headers.last_value("Host");
-    if (!authority.empty() && host != nullptr && !header_name_equals(trim_ows(*host), authority)) {
-      return fail_strict(kHostNotAuthority);
+    if (!authority.empty()) {
+      const std::string* host = request_->headers.last_value("Host");
+      if (host != nullptr && !header_name_equals(trim_ows(*host), authority)) return fail_strict(kHostNotAuthority);
     }
   }
   if (p->http_minor == 1 && host_count_ == 0) return fail_strict(kNoHost);
