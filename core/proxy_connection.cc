@@ -532,6 +532,7 @@ void ProxyConnection::member_failed(Socket* socket, int err) {
              member_name_, uv_strerror(err), tx_.client_addr, tx_.client_port, vs_.name);
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), &ProxyConnection::on_socket_closed);
+  ++connect_failures_;
   try_next_member();
 }
 
@@ -665,12 +666,21 @@ void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
       case ParseStop::NeedMore:
         off = len;
         break;
-      case ParseStop::Error:
-        log_line(LogLevel::Warning, "Malformed response from pool {} member {} ({}) for {}:{} on {}; connection reset",
-                 server_target_, member_name_, response_parser_.error_reason(), tx_.client_addr, tx_.client_port,
-                 vs_.name);
+      case ParseStop::Error: {
+        const std::string what =
+            fmt::format("Malformed response from pool {} member {} ({}) for {}:{} on {}", server_target_,
+                        member_name_, response_parser_.error_reason(), tx_.client_addr, tx_.client_port, vs_.name);
+        if (!in_body && !response_done_ && !collecting_response_) {
+          // Nothing of this response reached the client: it gets one 502, and the member's connection
+          // goes (what follows on it cannot be trusted).
+          if (awaiting_response_) response_head_arrived();
+          reject_request(502, "Bad Gateway", what);
+          return;
+        }
+        log_line(LogLevel::Warning, "{}; connection reset", what);
         reset_client();
         return;
+      }
       case ParseStop::HeadComplete:
         on_response_head();
         break;

@@ -260,6 +260,7 @@ class ProxyConnection {
   static constexpr std::size_t kMaxCollect = 1024 * 1024;
   int lb_rounds_ = 0;
   std::size_t member_attempts_ = 0;
+  uint32_t connect_failures_ = 0;   // passive failures of this choice, bounded by reselect-tries
   bool request_done_ = false;
   bool response_done_ = false;
   bool server_keep_alive_ = false;   // the last response left its server connection open

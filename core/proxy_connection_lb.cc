@@ -19,6 +19,7 @@ void ProxyConnection::load_balance() {
   state_ = State::Connecting;
   connecting_target_ = lb_target();
   member_attempts_ = 0;
+  connect_failures_ = 0;
   try_next_member();
 }
 
@@ -51,8 +52,8 @@ void ProxyConnection::try_next_member() {
   } else {
     if (!pool || pool->members.empty()) return lb_failed();
     // A member that could not be reached leads to another one only reselect-tries times (BIG-IP's
-    // default, 0: LB_FAILED at the first connect failure).
-    if (member_attempts_ > pool->reselect_tries) return lb_failed();
+    // default, 0: LB_FAILED at the first connect failure). A rule's LB::reselect is not bounded by it.
+    if (connect_failures_ > pool->reselect_tries) return lb_failed();
     const PoolRuntime& runtime = *version_->shared->runtime_of(pool);
     if (member_attempts_ == 0) tried_.assign(pool->members.size(), false);
     std::optional<std::size_t> index;

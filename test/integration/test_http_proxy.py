@@ -166,10 +166,14 @@ class HttpProxy(harness.IrulesdTestCase):
         self.check_big_post("-H", "Expect:", expect_chunked=False)
 
     def test_member_down_the_next_one_serves(self):
-        # Member 1 (127.0.6.11) has nothing listening: connections to it are refused.
+        # Member 1 (127.0.6.11) has nothing listening: connections to it are refused, and with
+        # reselect-tries 1 the next member is tried.
         members = [("down-1", f"{NET}.11", 8001), ("b2", f"{NET}.12", 8001)]
         backend = self.start_backend("b2", f"{NET}.12")
-        config = self.write_config(harness.make_config(NET, members=members))
+        text = harness.make_config(NET, members=members).replace(
+            "    load-balancing-mode round-robin\n", "    load-balancing-mode round-robin\n    reselect-tries 1\n")
+        self.assertIn("reselect-tries 1", text)
+        config = self.write_config(text)
         self.start_irulesd(config, wait_for=[VIP])
         for i in range(4):
             done = harness.curl(f"{BASE}/try/{i}", "-w", "\n%{http_code}")
