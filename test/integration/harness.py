@@ -154,6 +154,8 @@ def inline_rule(name, tcl):
 class Process:
     """A child process whose stdout+stderr go to a file in the test's temporary directory."""
 
+    killed = False   # stop() had to use SIGKILL (a class default: subclasses may skip __init__)
+
     def __init__(self, name, argv, output_path, env=None):
         self.name = name
         self.argv = argv
@@ -161,7 +163,6 @@ class Process:
         self._output = open(output_path, "wb")
         self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._output,
                                       stderr=subprocess.STDOUT, cwd=SOURCE_DIR, env=env)
-        self.killed = False   # stop() had to use SIGKILL
 
     @property
     def pid(self):
