@@ -18,6 +18,8 @@ bool header_name_equals(std::string_view a, std::string_view b);
 bool is_header_token(std::string_view s);
 // True when s holds CR, LF or NUL: a header value or URI that would break the message framing.
 bool has_line_break(std::string_view s);
+// A byte RFC 9110 5.5 forbids in a field value besides CR, LF and NUL: other controls but HTAB, and DEL.
+bool has_control_byte(std::string_view s);
 
 class HeaderList {
  public:

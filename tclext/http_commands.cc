@@ -40,6 +40,9 @@ int check_header(Tcl_Interp* interp, std::string_view name, std::string_view val
   if (has_line_break(value)) {
     return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" contains CR, LF or NUL");
   }
+  if (has_control_byte(value)) {
+    return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" contains a control character");
+  }
   return TCL_OK;
 }
 

@@ -38,6 +38,10 @@ int add_header(Tcl_Interp* interp, const char* command, LocalResponse& response,
     return command_error(interp, std::string(command) + ": header value of \"" + std::string(name) +
                                      "\" contains CR, LF or NUL");
   }
+  if (has_control_byte(value)) {
+    return command_error(interp, std::string(command) + ": header value of \"" + std::string(name) +
+                                     "\" contains a control character");
+  }
   response.headers.add(name, value);
   return TCL_OK;
 }
