@@ -286,6 +286,10 @@ TEST_CASE("engines on two threads each run their own interpreter", "[tclext]") {
       tx.request = &request;
       if (engine->fire(config->virtuals.front(), Event::HttpRequest, tx) != RuleOutcome::Continue) ++resets;
     }
+    // As a Worker's thread ends: the interpreter first, then Tcl's per-thread data (without this,
+    // each thread's Tcl thread-storage table, 272 bytes, leaks: LeakSanitizer reports it).
+    engine.reset();
+    factory->thread_finished();
   };
   std::thread t1(worker, 1000);
   std::thread t2(worker, 30000);
