@@ -183,18 +183,6 @@ TEST_CASE("a connection closed while paused frees its coroutine; the engine goes
   CHECK(log.messages() == std::vector<std::string>{"response"});
 }
 
-TEST_CASE("an engine deleted with a connection still paused does not touch it", "[pause]") {
-  LogCapture log;
-  auto h = std::make_unique<Harness>(
-      std::initializer_list<std::pair<std::string, std::string>>{{"/Common/r", "when CLIENT_ACCEPTED { after 10 }\n"}});
-  Transaction tx;
-  tx.virtual_name = "/Common/vs";
-  REQUIRE(h->engine->fire(h->vs(), Event::ClientAccepted, tx) == RuleOutcome::Paused);
-  h.reset();               // the interpreter goes, with the coroutine
-  tx.rule_scope.reset();   // then the connection: nothing of Tcl is touched
-  CHECK(log.messages().empty());
-}
-
 TEST_CASE("a paused handler's return, errors and runaway loops after the pause", "[pause]") {
   LogCapture log;
   EngineOptions options;
