@@ -133,7 +133,13 @@ void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
     if (nread != UV_EOF) {
       // A reset or error: nothing more can be delivered in order on this side.
       if (socket->is_client) {
-        self->close_all();
+        self->on_client_reset(static_cast<int>(nread));
+      } else if (self->state_ == State::Tunnel) {
+        // An aborted stream must not look complete to the client: its reset is passed on.
+        log_line(LogLevel::Info, "Pool {} member {} reset the tunnel: {} (client {}:{} on {}); client reset",
+                 self->server_target_, self->member_name_, uv_strerror(static_cast<int>(nread)), self->tx_.client_addr,
+                 self->tx_.client_port, self->vs_.name);
+        self->reset_client();
       } else {
         self->on_server_eof();
       }
@@ -147,13 +153,25 @@ void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   }
 }
 
-void ProxyConnection::on_write(uv_write_t* req, int) {
+void ProxyConnection::on_write(uv_write_t* req, int status) {
   PendingWrite* write = static_cast<PendingWrite*>(req->data);
   Socket* to = write->to;
   to->queued -= write->data.size();
   ProxyConnection* self = to->owner;
   delete write;
-  if (self->state_ != State::Closing) self->update_reading();
+  if (self->state_ == State::Closing) return;
+  // Bytes leaving count as activity too: a client reading a long answer slowly is not idle.
+  if (status == 0) self->last_activity_ms_ = uv_now(self->worker_.loop());
+  self->update_reading();
+}
+
+// The client's connection failed (a reset): logged when it cuts a request body short, then closed.
+void ProxyConnection::on_client_reset(int err) {
+  if ((state_ == State::CollectingBody || state_ == State::ForwardingBody) && !request_done_) {
+    log_line(LogLevel::Info, "Client {}:{} on {} reset in the middle of a request body ({}); closing",
+             tx_.client_addr, tx_.client_port, vs_.name, uv_strerror(err));
+  }
+  close_all();
 }
 
 void ProxyConnection::on_connect(uv_connect_t* req, int status) {
@@ -799,6 +817,8 @@ void ProxyConnection::on_server_eof() {
   }
   if (state_ == State::Tunnel) {
     // The server is done sending: the client gets the rest and the FIN, and may still send.
+    log_line(LogLevel::Info, "Pool {} member {} closed the tunnel (client {}:{} on {})", server_target_, member_name_,
+             tx_.client_addr, tx_.client_port, vs_.name);
     if (client_->eof) {
       close_after_flush(client_);
     } else {

@@ -129,6 +129,7 @@ class ProxyConnection {
   // Client side.
   void on_client_data(const char* data, std::size_t len);
   void on_client_eof();
+  void on_client_reset(int err);
   std::size_t process_client_bytes(const char* data, std::size_t len);
   void pump_client();
   void on_request_head();

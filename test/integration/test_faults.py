@@ -279,7 +279,6 @@ class Faults(harness.IrulesdTestCase):
         self.assert_serving()
         self.assert_no_leak(fault_tunnel_dies, "eof")
 
-    @unittest.expectedFailure
     def test_a_member_reset_in_a_tunnel_resets_the_client(self):
         # Expected to fail today: on_read hands a server-side read error to on_server_eof, which in
         # the Tunnel state half-closes the client (a FIN), exactly as for a clean close. In a
@@ -289,7 +288,6 @@ class Faults(harness.IrulesdTestCase):
         self.assertEqual(fault_tunnel_dies("/tunnel-reset"), "reset")
         self.assertTrue(self.irulesd.alive())
 
-    @unittest.expectedFailure
     def test_a_tunnel_ended_by_its_member_is_logged(self):
         # Expected to fail today: on_server_eof in the Tunnel state half-closes the client and logs
         # nothing, so a tunnel cut by a dying member leaves no trace in the log.
@@ -355,7 +353,6 @@ class Faults(harness.IrulesdTestCase):
         self.assert_serving()
         self.assert_no_leak(fault_client_vanishes, "vanished")
 
-    @unittest.expectedFailure
     def test_client_vanishing_mid_upload_is_logged(self):
         # Expected to fail today: a client's FIN in the middle of a body is logged ("closed in the
         # middle of a request body", on_client_eof), but a reset that arrives after irulesd has
