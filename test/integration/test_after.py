@@ -1,8 +1,11 @@
 """`after MS SCRIPT`, `after MS -periodic SCRIPT`, `after cancel`, `after info`: timers a rule starts on its
 connection run later in that connection's context (its variables, its log prefix), stop with it, and a
-failing timer script resets only its own connection. Real irulesd and backend. Addresses: 127.0.37.x."""
+failing timer script resets only its own connection. `after MS` alone pauses the rule: the request
+goes on after it, while the worker serves other connections. Real irulesd and backend. Addresses:
+127.0.37.x."""
 
 import re
+import socket
 import time
 
 import harness
@@ -30,7 +33,11 @@ when HTTP_REQUEST {
         }
         /closing { after 300 { log local0. "ran after close" } }
         /failing { after 50 { error "timer boom" } }
-        /pause { after 10 }
+        /pause {
+            set before [clock clicks -milliseconds]
+            after 600
+            HTTP::header insert X-Paused-Ms [expr {[clock clicks -milliseconds] - $before}]
+        }
     }
 }
 """
@@ -84,12 +91,20 @@ class After(harness.IrulesdTestCase):
             self.assertEqual(self.get(other, "/y").status, 200)
         self.wait_log(r"TCL error: /Common/timers <HTTP_REQUEST> - timer boom", start=offset)
 
-    def test_after_without_a_script_is_a_clear_runtime_error(self):
-        offset = self.log_size()
-        with harness.RawClient(*VIP) as client:
-            client.send(harness.request_bytes("GET", "/pause", HOST))
-            self.assertEqual(client.read_until_close(), (b"", "reset"))
-        self.wait_log(r"after: pausing a rule \(after MS without a script\) is not supported", start=offset)
+    def test_after_without_a_script_pauses_the_rule_not_the_worker(self):
+        with harness.RawClient(*VIP) as paused:
+            paused.send(harness.request_bytes("GET", "/pause", HOST))
+            # While that rule waits, the same worker (one worker) serves another connection.
+            with harness.RawClient(*VIP) as other:
+                self.assertEqual(self.get(other, "/x").status, 200)
+            paused.sock.settimeout(0.05)
+            with self.assertRaises(TimeoutError):   # the paused request is still held
+                paused.sock.recv(1, socket.MSG_PEEK)
+            paused.sock.settimeout(harness.TIMEOUT)
+            response = paused.read_response()
+        self.assertEqual(response.status, 200)
+        headers = dict((name.lower(), value) for name, value in response.json()["headers"])
+        self.assertGreaterEqual(int(headers["x-paused-ms"]), 500)   # the loop clock may lag a little
 
 
 if __name__ == "__main__":
