@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,10 @@ struct RuleEngineOptions {
   // and handled as a runtime error. A fire gets at least this much and at most twice this much.
   int time_budget_ms = 200;
   int worker_index = 0;   // the worker the engine runs on (set per engine by the factory)
+  // Timers (after MS SCRIPT) one connection may have pending: an `after` storm is a runtime error.
+  int max_timers_per_connection = 100;
+  // The largest value one `string repeat` / `lrepeat` may build (Tcl has no memory limit of its own).
+  std::size_t max_value_bytes = 64 * 1024 * 1024;
 };
 
 std::unique_ptr<RuleEngineFactory> make_tcl_rule_engine_factory(RuleEngineOptions options = {});   // in tclext/

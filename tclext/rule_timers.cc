@@ -53,8 +53,8 @@ bool RuleTimers::cancel(uint64_t id) {
   return false;
 }
 
-int RuleTimers::command(FireContext& ctx, uint64_t running, uint64_t* next_id, Tcl_Interp* interp, int objc,
-                        Tcl_Obj* const objv[]) {
+int RuleTimers::command(FireContext& ctx, uint64_t running, uint64_t* next_id, std::size_t max_pending,
+                        Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
   if (objc < 2) {
     Tcl_WrongNumArgs(interp, 1, objv, kAfterUsage);
     return TCL_ERROR;
@@ -101,6 +101,10 @@ int RuleTimers::command(FireContext& ctx, uint64_t running, uint64_t* next_id, T
   }
   if (ctx.event == Event::RuleInit || ctx.event == Event::ClientClosed || ctx.event == Event::ServerClosed) {
     return command_error(interp, std::string("after: timers need an open connection, not ") + event_name(ctx.event));
+  }
+  if (timers_.size() >= max_pending) {
+    return command_error(interp, "after: this connection already has " + std::to_string(timers_.size()) +
+                                     " pending timers, the most allowed (--rule-max-timers)");
   }
   PendingTimer timer;
   timer.id = ++*next_id;

@@ -44,8 +44,9 @@ class RuleTimers {
 
   // The `after` command. `running` is the id of the timer whose script runs now (0 if none), for
   // `after cancel -current`; `next_id` numbers timers per engine.
-  int command(FireContext& ctx, uint64_t running, uint64_t* next_id, Tcl_Interp* interp, int objc,
-              Tcl_Obj* const objv[]);
+  // At most `max_pending` timers per connection: one more is a runtime error.
+  int command(FireContext& ctx, uint64_t running, uint64_t* next_id, std::size_t max_pending, Tcl_Interp* interp,
+              int objc, Tcl_Obj* const objv[]);
 
  private:
   std::vector<PendingTimer> timers_;

@@ -10,6 +10,7 @@
 #include "tclext/rule_loader.h"
 #include "tclext/rule_timers.h"
 #include "tclext/sandbox.h"
+#include "tclext/value_limits.h"
 #include "tclext/tcl_internals.h"
 
 namespace irulesd::tclext {
@@ -189,6 +190,7 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
     Tcl_ResetResult(interp_);
   }
   apply_sandbox(interp_);
+  install_value_limits(interp_, options_.max_value_bytes);
   register_f5_operators(interp_);
   conn_ns_ = create_conn_namespace(interp_, kConnNamespace, this);
   Tcl_CreateNamespace(interp_, kStaticNamespace, nullptr, nullptr);
@@ -629,7 +631,8 @@ int TclRuleEngine::AfterNR(ClientData data, Tcl_Interp* interp, int objc, Tcl_Ob
   if (objc == 2 && parse_after_delay(objv[1], &ms)) return self->pause(interp, ms);
   TclRuleScope* scope = self->current_scope();
   if (scope == nullptr) return command_error(interp, "after: out of memory");
-  return scope->timers.command(self->ctx_, self->running_timer_, &self->next_timer_id_, interp, objc, objv);
+  return scope->timers.command(self->ctx_, self->running_timer_, &self->next_timer_id_,
+                               static_cast<std::size_t>(self->options_.max_timers_per_connection), interp, objc, objv);
 }
 
 // `after MS`: the coroutine yields; fire()/resume() see pause_requested_ and return Paused.

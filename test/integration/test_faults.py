@@ -33,7 +33,6 @@ import os
 import socket
 import sys
 import time
-import unittest
 
 import websockets
 
@@ -412,14 +411,15 @@ class RulesThatMisbehave(harness.IrulesdTestCase):
     a limit, logged, its connection reset, and the worker must keep serving. The limits that exist:
     --rule-time-budget (test_bad_input.py covers the endless loop) and Tcl's nesting limit (1000
     levels). None bounds the size of a value or the number of timers a connection may schedule:
-    those tests are expected failures until the rule engine has such limits."""
+    those limits are --rule-max-timers and --rule-max-value-bytes; the tests that lift them show that
+    what they stop would not take the worker down either."""
 
-    def start(self):
+    def start(self, extra_args=()):
         self.start_fault_backend()
         config = self.write_config(harness.make_config(
             NET, members=[("faulty", *BACKEND)], rules=["/Common/misbehave"],
             extra=harness.inline_rule("/Common/misbehave", MISBEHAVING_RULE)))
-        irulesd = self.start_irulesd(config, wait_for=[VIP])
+        irulesd = self.start_irulesd(config, wait_for=[VIP], extra_args=extra_args)
         time.sleep(0.2)
         return irulesd
 
@@ -447,7 +447,7 @@ class RulesThatMisbehave(harness.IrulesdTestCase):
         self.assert_serving()
 
     def test_a_huge_string_leaves_the_worker_serving(self):
-        irulesd = self.start()
+        irulesd = self.start(extra_args=["--rule-max-value-bytes", str(1 << 30)])
         pid = irulesd.pid
         self.assert_serving()
         rss_before = fs.rss_kib(pid)
@@ -459,14 +459,9 @@ class RulesThatMisbehave(harness.IrulesdTestCase):
                         timeout=5, message=f"the 256 MiB string's memory returned (RSS before "
                                            f"{rss_before} KiB, now {fs.rss_kib(pid)} KiB)")
 
-    @unittest.expectedFailure
     def test_a_huge_string_is_stopped_by_a_size_limit(self):
-        # Expected to fail today: nothing bounds the size of a Tcl value a rule builds. `string
-        # repeat x 268435456` allocates 256 MiB; the time budget stops the rule only if the
-        # allocation happens to take longer than the budget (on a busy machine it may, and the
-        # log then says "execution budget … exceeded"; usually the rule answers 200).
-        # Wanted: a size limit (say 64 MiB per value) that fails the command with a message naming
-        # it, so the rule is stopped before the memory is taken, whatever the build.
+        # `string repeat x 268435456` would allocate 256 MiB; --rule-max-value-bytes (64 MiB) fails
+        # the command first, with a message naming the limit, whatever the build.
         self.start()
         offset = self.log_size()
         self.assertEqual(self.request("/huge", timeout=60), (b"", "reset"))
@@ -489,7 +484,7 @@ class RulesThatMisbehave(harness.IrulesdTestCase):
             client.close()
 
     def test_after_storms_leave_the_worker_serving(self):
-        irulesd = self.start()
+        irulesd = self.start(extra_args=["--rule-max-timers", "100000"])
         pid = irulesd.pid
         baseline_fds = fs.fd_count(pid)
         # The first rounds leave the allocator holding what 100,000 timers took (freed, kept for
@@ -511,14 +506,9 @@ class RulesThatMisbehave(harness.IrulesdTestCase):
                             "each round of storms keeps memory: the timers leak")
         self.assert_serving()
 
-    @unittest.expectedFailure
     def test_an_after_storm_is_stopped_by_a_limit(self):
-        # Expected to fail today: RuleTimers::command (tclext/rule_timers.cc) accepts any number
-        # of pending timers per connection, and the core starts a uv timer for each; 20,000 from
-        # one request pass well within the time budget (the request is answered 200), and 1,000
-        # periodic 1 ms timers keep the worker busy for as long as their connection stays.
-        # Wanted: a limit on a connection's pending timers (say 100) that makes `after` a runtime
-        # error naming it, so the connection is reset and the rule logged.
+        # --rule-max-timers (100 pending per connection): the 101st `after` is a runtime error naming
+        # the limit, so the connection is reset and the rule logged.
         self.start()
         for path in ("/storm", "/periodic-storm"):
             offset = self.log_size()
