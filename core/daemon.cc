@@ -141,7 +141,7 @@ int Daemon::run() {
   for (const VirtualServer& vs : first->config->virtuals) {
     log_line(LogLevel::Notice, "virtual {} listening on {}:{}", vs.name, vs.dest_address, vs.dest_port);
   }
-  WorkerOptions worker_options{options_.drain_timeout_s};
+  WorkerOptions worker_options{options_.drain_timeout_s, options_.max_connections};
   for (int i = 0; i < options_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, factory_, worker_options));
   }

@@ -21,6 +21,7 @@ struct DaemonOptions {
   std::string log_path;
   int workers = 1;
   double drain_timeout_s = 30.0;
+  long max_connections = 0;   // client connections of the whole process; 0 = no limit but descriptors
 };
 
 // --check: parse the config and compile every rule; errors to stderr as FILE:LINE: message.

@@ -27,6 +27,8 @@ void usage(std::ostream& out) {
          "  --drain-timeout S    SIGTERM: seconds open connections may take to finish (default 30)\n"
          "  --rule-time-budget MS  wall-clock budget of one event's rules before a runaway rule is\n"
          "                       stopped and its connection reset (default 200)\n"
+         "  --max-connections N  client connections the process accepts at once; more wait in the\n"
+         "                       listen backlog (default 0: no limit but file descriptors)\n"
          "  --rule-max-timers N  timers (after MS SCRIPT) one connection may have pending (default 100)\n"
          "  --rule-max-value-bytes N  largest value one string repeat / lrepeat may build (default 64 MiB)\n"
          "  --table-max-entries N  entries the session table (table, session) may hold (default 1000000)\n"
@@ -47,12 +49,13 @@ int main(int argc, char** argv) {
       {"rule-time-budget", required_argument, nullptr, 'b'},
       {"table-max-entries", required_argument, nullptr, 't'},
       {"rule-max-timers", required_argument, nullptr, 'T'},
+      {"max-connections", required_argument, nullptr, 'm'},
       {"rule-max-value-bytes", required_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},          {nullptr, 0, nullptr, 0}};
   int opt;
   long long table_max_entries = 1000000;
   long long max_value_bytes = static_cast<long long>(rule_options.max_value_bytes);
-  while ((opt = getopt_long(argc, argv, "c:r:w:l:d:b:t:T:V:kh", long_options, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, "c:r:w:l:d:b:t:T:V:m:kh", long_options, nullptr)) != -1) {
     switch (opt) {
       case 'c': options.config_path = optarg; break;
       case 'r': options.rules_dir = optarg; break;
@@ -62,6 +65,7 @@ int main(int argc, char** argv) {
       case 'k': check = true; break;
       case 'b': rule_options.time_budget_ms = std::atoi(optarg); break;
       case 't': table_max_entries = std::atoll(optarg); break;
+      case 'm': options.max_connections = std::atol(optarg); break;
       case 'T': rule_options.max_timers_per_connection = std::atoi(optarg); break;
       case 'V': max_value_bytes = std::atoll(optarg); break;
       case 'h': usage(std::cout); return 0;
@@ -75,7 +79,7 @@ int main(int argc, char** argv) {
   }
   if (options.config_path.empty() || optind < argc || options.workers < 1 || options.workers > 256 ||
       options.drain_timeout_s < 0 || rule_options.time_budget_ms < 1 || table_max_entries < 1 ||
-      rule_options.max_timers_per_connection < 1 || max_value_bytes < 1) {
+      rule_options.max_timers_per_connection < 1 || max_value_bytes < 1 || options.max_connections < 0) {
     usage(std::cerr);
     return 2;
   }

@@ -3,12 +3,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "core/log.h"
 #include "core/proxy_connection.h"
 
 namespace irulesd {
+namespace {
+// Client connections of every worker (--max-connections): counted at accept, released at close.
+std::atomic<long> process_connections{0};
+}  // namespace
 
 Worker::Worker(int index, RuleEngineFactory& factory, WorkerOptions options)
     : index_(index), factory_(factory), options_(options) {}
@@ -127,12 +132,17 @@ void Worker::on_readable(Listener* listener) {
   if (it == current_->shared->virtual_by_listen_key.end()) return;
   // A bounded batch per wake-up, so one busy listener does not starve the loop's other work.
   for (int i = 0; i < 64; ++i) {
+    if (options_.max_connections > 0 &&
+        process_connections.load(std::memory_order_relaxed) >= options_.max_connections) {
+      pause_accept(listener, fmt::format("--max-connections {} reached", options_.max_connections));
+      return;
+    }
     const int fd = ::accept4(listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        pause_accept(listener, uv_translate_sys_error(errno));
+        pause_accept(listener, uv_strerror(uv_translate_sys_error(errno)));
       } else {
         log_line(LogLevel::Err, "accept on {} failed: {}", listener->key, uv_strerror(uv_translate_sys_error(errno)));
       }
@@ -145,17 +155,19 @@ void Worker::on_readable(Listener* listener) {
     }
     auto* conn = new ProxyConnection(*this, current_, *it->second);
     connections_.insert(conn);
+    process_connections.fetch_add(1, std::memory_order_relaxed);
     conn->accept(fd);
   }
 }
 
-// Out of descriptors (or kernel memory): the clients wait in the listen backlog rather than being
-// accepted and dropped; every paused listener tries again in a quarter of a second.
-void Worker::pause_accept(Listener* listener, int err) {
+// Out of descriptors (or kernel memory), or at --max-connections: the clients wait in the listen
+// backlog rather than being accepted and dropped; every paused listener tries again in a quarter of
+// a second.
+void Worker::pause_accept(Listener* listener, const std::string& why) {
   uv_poll_stop(&listener->poll);
   if (!listener->paused) {
     listener->paused = true;
-    log_line(LogLevel::Err, "accept on {} paused: {} ({} connections on worker {})", listener->key, uv_strerror(err),
+    log_line(LogLevel::Err, "accept on {} paused: {} ({} connections on worker {})", listener->key, why,
              connections_.size(), index_);
   }
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_))) {
@@ -176,7 +188,12 @@ void Worker::resume_accept() {
 }
 
 void Worker::connection_closed(ProxyConnection* conn) {
-  connections_.erase(conn);
+  if (connections_.erase(conn) != 0) process_connections.fetch_sub(1, std::memory_order_relaxed);
+  // A place (and a descriptor) freed: paused listeners try at once rather than at the next retry.
+  if (!stopping_ && uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_))) {
+    uv_timer_stop(&accept_retry_timer_);
+    resume_accept();
+  }
   if (stopping_) maybe_finish_stop();
 }
 

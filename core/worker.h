@@ -31,6 +31,7 @@ struct WorkerVersion {
 
 struct WorkerOptions {
   double drain_timeout_s = 30.0;   // SIGTERM: how long open connections may take to finish
+  long max_connections = 0;        // client connections of all workers together; 0 = no limit
 };
 
 class Worker {
@@ -73,7 +74,7 @@ class Worker {
   void on_async();
   void apply_version(std::shared_ptr<const ConfigVersion> version);
   void on_readable(Listener* listener);
-  void pause_accept(Listener* listener, int err);
+  void pause_accept(Listener* listener, const std::string& why);
   void resume_accept();
   void close_listener(Listener* listener);
   void begin_stop(bool drain);
