@@ -153,12 +153,17 @@ int Daemon::run() {
   uv_timer_init(loop, &sample_timer_);
   uv_timer_start(&sample_timer_, [](uv_timer_t*) { MemberRegistry::global().sample(); }, 1000, 1000);
 
-  uv_signal_t sighup, sigterm, sigint;
+  uv_signal_t sighup, sigterm, sigint, sigusr1;
   uv_signal_init(loop, &sighup);
   uv_signal_init(loop, &sigterm);
   uv_signal_init(loop, &sigint);
-  sighup.data = sigterm.data = sigint.data = this;
+  uv_signal_init(loop, &sigusr1);
+  sighup.data = sigterm.data = sigint.data = sigusr1.data = this;
   uv_signal_start(&sighup, [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->reload(); }, SIGHUP);
+  // SIGUSR1: each worker logs its counters (connections, OneConnect reuse, rule errors and runaways).
+  uv_signal_start(&sigusr1, [](uv_signal_t* h, int) {
+    for (auto& worker : static_cast<Daemon*>(h->data)->workers_) worker->post_stats();
+  }, SIGUSR1);
   auto stop = [](uv_signal_t* h, int signum) {
     auto* self = static_cast<Daemon*>(h->data);
     bool drain = signum == SIGTERM;

@@ -816,9 +816,9 @@ void ProxyConnection::on_server_eof() {
     if (state_ == State::Closing) return;
   }
   if (state_ == State::Tunnel) {
-    // The server is done sending: the client gets the rest and the FIN, and may still send.
-    log_line(LogLevel::Info, "Pool {} member {} closed the tunnel (client {}:{} on {})", server_target_, member_name_,
-             tx_.client_addr, tx_.client_port, vs_.name);
+    // The server is done sending: the client gets the rest and the FIN, and may still send. A FIN
+    // is how a tunnel normally ends (a WebSocket server closing): not logged, as BIG-IP does not;
+    // a reset is (on_read).
     if (client_->eof) {
       close_after_flush(client_);
     } else {

@@ -53,6 +53,27 @@ void Worker::post_stop(bool drain) {
   uv_async_send(&async_);
 }
 
+void Worker::post_stats() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (async_closed_) return;
+  pending_stats_ = true;
+  uv_async_send(&async_);
+}
+
+void Worker::log_stats() {
+  RuleStats rules = retired_rule_stats_;
+  if (current_) {
+    const RuleStats now = current_->engine->stats();
+    rules.runtime_errors += now.runtime_errors;
+    rules.runaway_stops += now.runaway_stops;
+  }
+  log_line(LogLevel::Notice,
+           "worker {} stats: {} connections open, {} accepted; OneConnect {} idle, {} reused; rules {} runtime errors "
+           "({} runaway stopped)",
+           index_, connections_.size(), accepted_, server_pool_.idle_count(), server_pool_.reused(),
+           rules.runtime_errors, rules.runaway_stops);
+}
+
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -71,12 +92,16 @@ void Worker::run() {
 void Worker::on_async() {
   std::vector<std::shared_ptr<const ConfigVersion>> versions;
   int stop = 0;
+  bool stats = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     versions.swap(pending_versions_);
     stop = pending_stop_;
     pending_stop_ = 0;
+    stats = pending_stats_;
+    pending_stats_ = false;
   }
+  if (stats) log_stats();
   for (auto& version : versions) {
     if (stopping_) {
       for (const auto& [key, fds] : version->new_listen_fds) {
@@ -124,6 +149,12 @@ void Worker::apply_version(std::shared_ptr<const ConfigVersion> version) {
     });
     listeners_[key] = listener;
   }
+  if (current_) {
+    // Connections still running on the old version may add a few after this: counted approximately.
+    const RuleStats old = current_->engine->stats();
+    retired_rule_stats_.runtime_errors += old.runtime_errors;
+    retired_rule_stats_.runaway_stops += old.runaway_stops;
+  }
   current_ = std::move(next);
 }
 
@@ -156,6 +187,7 @@ void Worker::on_readable(Listener* listener) {
     auto* conn = new ProxyConnection(*this, current_, *it->second);
     connections_.insert(conn);
     process_connections.fetch_add(1, std::memory_order_relaxed);
+    ++accepted_;
     conn->accept(fd);
   }
 }

@@ -47,6 +47,8 @@ class Worker {
   void post_version(std::shared_ptr<const ConfigVersion> version);
   // Thread-safe: stop accepting; drain (up to the drain timeout) or close everything now.
   void post_stop(bool drain);
+  // Thread-safe: log this worker's counters (SIGUSR1).
+  void post_stats();
   void join();
 
   // For connections (worker thread only).
@@ -80,6 +82,7 @@ class Worker {
   void begin_stop(bool drain);
   void maybe_finish_stop();
   void sweep_idle();
+  void log_stats();
 
   int index_;
   RuleEngineFactory& factory_;
@@ -96,6 +99,7 @@ class Worker {
   // Applied in order: each version may open the listening sockets it brought.
   std::vector<std::shared_ptr<const ConfigVersion>> pending_versions_;
   int pending_stop_ = 0;   // 0 none, 1 drain, 2 now
+  bool pending_stats_ = false;
   bool async_closed_ = false;
 
   std::unique_ptr<WorkerServices> services_;
@@ -103,6 +107,8 @@ class Worker {
   std::shared_ptr<WorkerVersion> current_;
   std::map<std::string, Listener*> listeners_;
   std::unordered_set<ProxyConnection*> connections_;
+  uint64_t accepted_ = 0;       // client connections accepted since start
+  RuleStats retired_rule_stats_;   // of the versions this worker no longer starts connections with
   bool stopping_ = false;
   bool loop_handles_closed_ = false;
   char read_buffer_[kReadBufferSize];

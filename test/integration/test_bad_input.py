@@ -3,6 +3,7 @@ section over the http profile's max-header-size (32 KiB by default) is reset, as
 log line naming the limit; a runtime error in a rule resets that connection only, and the next one is
 served. Addresses: 127.0.7.x."""
 
+import signal
 import time
 
 import harness
@@ -179,6 +180,11 @@ class BadInput(harness.IrulesdTestCase):
         self.assertTrue(self.irulesd.alive())
         self.assert_still_serving("/calm")
         self.assertNotIn("/spin", [r["path"] for r in self.backend.requests()])
+        # Counted: SIGUSR1 makes each worker log its counters.
+        offset = self.log_size()
+        self.irulesd.signal(signal.SIGUSR1)
+        self.wait_log(r"worker 0 stats: \d+ connections open, \d+ accepted; OneConnect 0 idle, 0 reused; "
+                      r"rules 1 runtime errors \(1 runaway stopped\)", start=offset)
 
 
 if __name__ == "__main__":
