@@ -362,6 +362,7 @@ void ProxyConnection::on_request_head() {
   request_done_ = false;
   response_done_ = false;
   discarding_body_ = false;
+  collecting_for_member_ = false;
   lb_rounds_ = 0;
   upgrade_requested_ = request_parser_.upgrade();
   request_has_body_ = request_parser_.body_follows();

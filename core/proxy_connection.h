@@ -170,6 +170,7 @@ class ProxyConnection {
   bool park_server();
   bool resend_on_new_connection();
   void connect_member();
+  void connect_chosen_member();
   void count_outstanding_request();
   void send_request_head();
   void on_server_data(const char* data, std::size_t len);
@@ -275,6 +276,7 @@ class ProxyConnection {
   bool discarding_body_ = false;   // a rule answered: the request body is read and dropped
   bool reset_when_closed_ = false; // HTTP::respond -reset: the close is a reset
   bool collecting_response_ = false;
+  bool collecting_for_member_ = false;   // HTTP::collect in LB_SELECTED: connect once it is in
   CollectedBody request_body_;
   CollectedBody response_body_;
   bool accepted_ = false;

@@ -48,6 +48,12 @@ void ProxyConnection::request_collected() {
     return;
   }
   request_body_.ready = true;
+  if (collecting_for_member_) {   // collected from LB_SELECTED: that member, not a new choice
+    collecting_for_member_ = false;
+    state_ = State::Connecting;
+    connect_chosen_member();
+    return;
+  }
   dispatch_request();
 }
 

@@ -86,6 +86,23 @@ void ProxyConnection::try_next_member() {
     tx_.lb_reselect = false;
     return reselect(false);
   }
+  if (tx_.http_collect.requested && !tcp_mode_ && !request_body_.ready && request_parser_.body_follows() &&
+      state_ == State::Connecting && request_parser_.in_head() == false && !request_done_) {
+    // HTTP::collect in LB_SELECTED: the body is read first (HTTP_REQUEST_DATA), then the chosen
+    // member is connected to, with what the rule released.
+    collecting_for_member_ = true;
+    state_ = State::CollectingBody;
+    request_parser_.set_body_sink(&tx_.http_collect.payload);
+    request_parser_.resume();
+    pump_client();
+    return;
+  }
+  tx_.http_collect.requested = tx_.http_collect.requested && request_body_.ready;
+  connect_chosen_member();
+}
+
+// The member is chosen: an idle connection to it from the reuse pool, or a new one.
+void ProxyConnection::connect_chosen_member() {
   if (reuse_pooled_server()) return;
   connect_member();
 }

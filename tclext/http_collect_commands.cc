@@ -19,13 +19,6 @@ int HttpCollectCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* cons
   }
   std::size_t bytes = 0;
   if (objc == 2 && parse_size(interp, objv[1], "length", &bytes) != TCL_OK) return TCL_ERROR;
-  if (ctx.event == Event::LbSelected) {
-    // The core collects a request body only when HTTP_REQUEST / HTTP_REQUEST_DATA ask, before it
-    // balances; a collect left pending here would hold the server's response instead. Nothing is
-    // held (the request body goes on to the server as it arrives).
-    Tcl_ResetResult(interp);
-    return TCL_OK;
-  }
   Collect& collect = ctx.tx->http_collect;
   collect.requested = true;
   collect.released = false;
