@@ -9,12 +9,21 @@ bool header_name_equals(std::string_view a, std::string_view b) {
 }
 
 void HeaderList::clear() {
+  // In reverse, so that the next message's first header gets this one's first entry (similar sizes).
+  for (auto it = headers_.rbegin(); it != headers_.rend(); ++it) spare_.push_back(std::move(*it));
   headers_.clear();
   modified_ = false;
 }
 
 void HeaderList::add(std::string_view name, std::string_view value) {
-  headers_.push_back(Header{std::string(name), std::string(value)});
+  if (spare_.empty()) {
+    headers_.push_back(Header{std::string(name), std::string(value)});
+  } else {
+    headers_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+    headers_.back().name.assign(name);
+    headers_.back().value.assign(value);
+  }
   modified_ = true;
 }
 

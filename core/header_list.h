@@ -23,7 +23,7 @@ bool has_control_byte(std::string_view s);
 
 class HeaderList {
  public:
-  void clear();
+  void clear();   // the entries become spares (see spare_)
   void add(std::string_view name, std::string_view value);   // append (HTTP::header insert)
   bool exists(std::string_view name) const;
   std::size_t count(std::string_view name) const;
@@ -42,6 +42,9 @@ class HeaderList {
 
  private:
   std::vector<Header> headers_;
+  // Entries of earlier messages, kept with their strings' capacity: on a keep-alive connection the
+  // next message's headers are copied into them, so parsing a head allocates nothing once warm.
+  std::vector<Header> spare_;
   bool modified_ = false;
 };
 

@@ -35,13 +35,13 @@ std::optional<LogLevel> parse_facility_level(std::string_view spec) {
   return std::nullopt;
 }
 
-// One log line per message: line breaks inside it become spaces.
-std::string one_line(std::string_view message) {
-  std::string out(message.substr(0, kMaxMessage));
+// One log line per message: line breaks inside it become spaces. Into `out` (reused by the caller:
+// a rule that logs on every request allocates nothing here).
+void one_line(std::string_view message, std::string& out) {
+  out.assign(message.substr(0, kMaxMessage));
   for (char& c : out) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  return out;
 }
 
 int LogCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
@@ -66,8 +66,9 @@ int LogCmd(FireContext& ctx, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]
   }
   // The message's bytes as BIG-IP logs them: a byte array (`log local0. [b64decode ...]`) as its raw
   // bytes, not as the UTF-8 of its characters.
-  std::string scratch;
-  const std::string message = one_line(value_bytes(objv[objc - 1], scratch));
+  thread_local std::string scratch;
+  thread_local std::string message;
+  one_line(value_bytes(objv[objc - 1], scratch), message);
   if (noname) {
     log_write(level, message);
   } else {
