@@ -4,5 +4,9 @@
 #   bench/reload.sh [--rounds 3 --duration 8 --conns 64 --interval 1 --workers 1]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$root/bench/build.sh" irulesd
-exec /usr/bin/python3 "$root/bench/reload.py" --binary "$root/build-release/irulesd" "$@"
+bin=${IRULESD_BIN:-}   # a binary to use as it is; else build Release
+if [ -z "$bin" ]; then
+  "$root/bench/build.sh" irulesd
+  bin=$root/build-release/irulesd
+fi
+exec /usr/bin/python3 "$root/bench/reload.py" --binary "$bin" "$@"
