@@ -145,6 +145,9 @@ int Daemon::run() {
   for (int i = 0; i < options_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, factory_, worker_options));
   }
+  std::vector<Worker*> all;
+  for (auto& worker : workers_) all.push_back(worker.get());
+  for (auto& worker : workers_) worker->set_siblings(all);
   for (auto& worker : workers_) worker->start(first);
   uv_loop_t* loop = uv_default_loop();
   monitor_ = std::make_unique<HealthMonitor>(loop);

@@ -93,6 +93,7 @@ void Worker::on_async() {
   std::vector<std::shared_ptr<const ConfigVersion>> versions;
   int stop = 0;
   bool stats = false;
+  std::vector<std::pair<int, std::string>> handed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     versions.swap(pending_versions_);
@@ -100,6 +101,7 @@ void Worker::on_async() {
     pending_stop_ = 0;
     stats = pending_stats_;
     pending_stats_ = false;
+    handed.swap(handed_over_);
   }
   if (stats) log_stats();
   for (auto& version : versions) {
@@ -111,6 +113,7 @@ void Worker::on_async() {
     }
     apply_version(std::move(version));
   }
+  for (auto& [fd, key] : handed) serve(fd, key);
   if (stop) begin_stop(stop == 1);
 }
 
@@ -184,12 +187,65 @@ void Worker::on_readable(Listener* listener) {
       log_line(LogLevel::Notice, "accept on {} resumed ({} connections on worker {})", listener->key,
                connections_.size(), index_);
     }
-    auto* conn = new ProxyConnection(*this, current_, *it->second);
-    connections_.insert(conn);
     process_connections.fetch_add(1, std::memory_order_relaxed);
     ++accepted_;
-    conn->accept(fd);
+    // SO_REUSEPORT spreads connections by a hash of their addresses, so a few long keep-alive
+    // connections can pile up on one worker. A worker with more than the least loaded one (plus
+    // one, so that connections do not bounce) hands the new connection to it.
+    Worker* target = least_loaded();
+    if (target != this) {
+      target->post_accepted(fd, listener->key);
+      continue;
+    }
+    serve(fd, listener->key);
   }
+}
+
+Worker* Worker::least_loaded() {
+  Worker* best = this;
+  long best_load = load() - 1;
+  for (Worker* other : siblings_) {
+    if (other != this && other->load() < best_load) {
+      best = other;
+      best_load = other->load();
+    }
+  }
+  if (best != this) best->load_.fetch_add(1, std::memory_order_relaxed);   // counted now, not when it arrives
+  return best;
+}
+
+// A connection this worker serves: accepted here, or handed over by another worker (its load was
+// counted by the sender).
+void Worker::serve(int fd, const std::string& listen_key) {
+  const VirtualServer* vs = nullptr;
+  if (current_ && !stopping_) {
+    auto it = current_->shared->virtual_by_listen_key.find(listen_key);
+    if (it != current_->shared->virtual_by_listen_key.end()) vs = it->second;
+  }
+  if (vs == nullptr) {
+    ::close(fd);
+    process_connections.fetch_sub(1, std::memory_order_relaxed);
+    load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
+    return;
+  }
+  auto* conn = new ProxyConnection(*this, current_, *vs);
+  connections_.insert(conn);
+  load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
+  conn->accept(fd);
+}
+
+void Worker::post_accepted(int fd, std::string listen_key) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!async_closed_) {
+      handed_over_.emplace_back(fd, std::move(listen_key));
+      uv_async_send(&async_);
+      return;
+    }
+  }
+  ::close(fd);   // stopping: the client sees its connection close
+  load_.fetch_sub(1, std::memory_order_relaxed);
+  process_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // Out of descriptors (or kernel memory), or at --max-connections: the clients wait in the listen
@@ -221,6 +277,7 @@ void Worker::resume_accept() {
 
 void Worker::connection_closed(ProxyConnection* conn) {
   if (connections_.erase(conn) != 0) process_connections.fetch_sub(1, std::memory_order_relaxed);
+  load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
   // A place (and a descriptor) freed: paused listeners try at once rather than at the next retry.
   if (!stopping_ && uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_))) {
     uv_timer_stop(&accept_retry_timer_);

@@ -4,6 +4,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -49,6 +50,13 @@ class Worker {
   void post_stop(bool drain);
   // Thread-safe: log this worker's counters (SIGUSR1).
   void post_stats();
+  // Before start(): every worker of the process (this one included), for handing connections over.
+  void set_siblings(std::vector<Worker*> siblings) { siblings_ = std::move(siblings); }
+  // Thread-safe: a client connection another worker accepted for a listener of `listen_key`; this
+  // worker serves it (closes it if it has no such listener).
+  void post_accepted(int fd, std::string listen_key);
+  // Open client connections (read by other workers to choose the least loaded).
+  long load() const { return load_.load(std::memory_order_relaxed); }
   void join();
 
   // For connections (worker thread only).
@@ -76,6 +84,8 @@ class Worker {
   void on_async();
   void apply_version(std::shared_ptr<const ConfigVersion> version);
   void on_readable(Listener* listener);
+  void serve(int fd, const std::string& listen_key);
+  Worker* least_loaded();
   void pause_accept(Listener* listener, const std::string& why);
   void resume_accept();
   void close_listener(Listener* listener);
@@ -100,6 +110,7 @@ class Worker {
   std::vector<std::shared_ptr<const ConfigVersion>> pending_versions_;
   int pending_stop_ = 0;   // 0 none, 1 drain, 2 now
   bool pending_stats_ = false;
+  std::vector<std::pair<int, std::string>> handed_over_;   // from post_accepted
   bool async_closed_ = false;
 
   std::unique_ptr<WorkerServices> services_;
@@ -108,6 +119,8 @@ class Worker {
   std::map<std::string, Listener*> listeners_;
   std::unordered_set<ProxyConnection*> connections_;
   uint64_t accepted_ = 0;       // client connections accepted since start
+  std::atomic<long> load_{0};   // connections_.size(), for the other workers
+  std::vector<Worker*> siblings_;
   RuleStats retired_rule_stats_;   // of the versions this worker no longer starts connections with
   bool stopping_ = false;
   bool loop_handles_closed_ = false;
