@@ -1,6 +1,6 @@
 """persist: uie, source_addr and cookie insert keep a client on its member across connections (and
 across a reload), persist lookup/add/delete read and write the same records, and a persisted member
-that cannot be reached gives way to the pool's next one. Real irulesd, three real backends, curl and
+that cannot be reached gives way to the pool's next one (reselect-tries 1). Real irulesd, three real backends, curl and
 raw clients. Addresses: 127.0.39.x."""
 
 import re
@@ -36,8 +36,11 @@ class Persist(harness.IrulesdTestCase):
     def setUp(self):
         super().setUp()
         self.backends = {name: self.start_backend(name, address) for name, address, _ in MEMBERS}
-        self.config = self.write_config(harness.make_config(
-            NET, members=MEMBERS, rules=["/Common/sticky"], extra=harness.inline_rule("/Common/sticky", RULE)))
+        text = harness.make_config(
+            NET, members=MEMBERS, rules=["/Common/sticky"], extra=harness.inline_rule("/Common/sticky", RULE))
+        text = text.replace("    load-balancing-mode round-robin\n", "    load-balancing-mode round-robin\n    reselect-tries 1\n")
+        self.assertIn("reselect-tries 1", text)
+        self.config = self.write_config(text)
         self.start_irulesd(self.config, wait_for=[VIP], workers=2)
 
     def served_by(self, path, headers=(), source=None):

@@ -301,10 +301,10 @@ TEST_CASE("the engine counts runtime errors and runaway stops, RULE_INIT's inclu
   }
   CHECK(h.engine->stats().runtime_errors == 5);
   CHECK(h.engine->stats().runaway_stops == 1);
-  // A string past Tcl's value size is a Tcl error (Tcl refuses it before allocating).
+  // A string past the value limit (--rule-max-value-bytes) is refused before anything is allocated.
   const std::vector<std::string> messages = log.messages();
   REQUIRE(messages.size() == 5);
-  CHECK(messages[3].find("max size for a Tcl value") != std::string::npos);
+  CHECK(messages[3].find("string repeat: result too large") != std::string::npos);
 }
 
 TEST_CASE("TMM::cmp_unit in RULE_INIT is the index of the worker the engine was made for", "[pause][cmp_unit]") {
