@@ -122,6 +122,41 @@ class Reloader:
         raise RuntimeError(f"generation {self.generation} not serving 10 s after SIGHUP")
 
 
+class LoneClient(threading.Thread):
+    """One keep-alive connection sending GET after GET; keeps the slowest answer's time."""
+
+    def __init__(self):
+        super().__init__()
+        self.halt = threading.Event()
+        self.slowest_ms = 0.0
+
+    def run(self):
+        with socket.create_connection((HOST, VS_PORT), timeout=5) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while not self.halt.is_set():
+                t0 = time.monotonic()
+                s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+                data = b""
+                while not data.endswith(b"ok\n"):   # the backend's whole answer ends with its body
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                self.slowest_ms = max(self.slowest_ms, (time.monotonic() - t0) * 1000)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        return self.slowest_ms
+
+
+def lone_client_max_ms(seconds):
+    client = LoneClient()
+    client.start()
+    time.sleep(seconds)
+    return client.stop()
+
+
 def to_us(text):
     m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     return float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6, "m": 6e7}[m.group(2)]
@@ -206,12 +241,20 @@ def main():
             time.sleep(0.01)
         print(f"# start to first answer: {(time.monotonic() - t0) * 1000:.0f} ms", flush=True)
         reloader = Reloader(proxy, conf, args)
-        for _ in range(3):   # idle reloads: the time to serving without load
+        # Idle reloads: the time to serving without load, and how long the worker stops answering while
+        # it builds the new version (a lone keep-alive client, one request at a time: its slowest answer
+        # during 1.5 s that hold a reload, against its slowest during 1.5 s that hold none).
+        for _ in range(3):
+            quiet = lone_client_max_ms(1.5)
+            prober = LoneClient()
+            prober.start()
+            time.sleep(0.3)
             reloader.reload_once()
-            time.sleep(0.2)
-        idle_ms = list(reloader.times_ms)
+            time.sleep(1.2)
+            busy = prober.stop()
+            print(f"# idle reload: SIGHUP to new version serving {reloader.times_ms[-1]:.0f} ms; lone keep-alive client's "
+                  f"slowest answer {busy:.1f} ms with the reload, {quiet:.1f} ms without", flush=True)
         reloader.times_ms.clear()
-        print(f"# idle reloads, SIGHUP to new version serving: {', '.join(f'{t:.0f}' for t in idle_ms)} ms", flush=True)
 
         for r in range(args.rounds):
             order = ["steady", "reloads"] if r % 2 == 0 else ["reloads", "steady"]
