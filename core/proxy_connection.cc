@@ -1042,6 +1042,7 @@ void ProxyConnection::resume_rules() {
     std::string pending = std::move(server_stash_);
     server_stash_.clear();
     process_server_bytes(pending.data(), pending.size());
+    flush_corked();   // corked pieces point into `pending`
     if (state_ == State::Closing) return;
   }
   pump_client();
