@@ -49,6 +49,7 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
   tx_.worker_index = worker.index();
   tx_.pool_states = version_->shared.get();
   if (vs.persist) tx_.persist = persist_request_of(*vs.persist);
+  tx_.oneconnect = vs.oneconnect.has_value();
   if (vs.fallback_persist) tx_.persist_fallback = persist_request_of(*vs.fallback_persist);
 }
 
@@ -363,6 +364,7 @@ void ProxyConnection::on_request_head() {
   response_done_ = false;
   discarding_body_ = false;
   collecting_for_member_ = false;
+  kept_open_for_reuse_ = false;
   lb_rounds_ = 0;
   upgrade_requested_ = request_parser_.upgrade();
   request_has_body_ = request_parser_.body_follows();
@@ -455,8 +457,9 @@ void ProxyConnection::send_local_response() {
 void ProxyConnection::on_request_complete() {
   request_done_ = true;
   // A request that asked for close (or HTTP/1.0 without keep-alive) told its server to close too.
-  server_keep_alive_requested_ = request_parser_.keep_alive();
-  request_keep_alive_ = request_keep_alive_ && server_keep_alive_requested_;
+  const bool client_keep_alive = request_parser_.keep_alive();
+  server_keep_alive_requested_ = client_keep_alive || kept_open_for_reuse_;
+  request_keep_alive_ = request_keep_alive_ && client_keep_alive;
   if (response_done_) {
     finish_exchange();
   } else {
@@ -612,6 +615,7 @@ void ProxyConnection::send_request_head() {
     frame_collected_body(request_.headers, request_body_, request_parser_, collected);
   }
   ++server_->requests;
+  if (vs_.oneconnect && tx_.oneconnect_reuse) keep_server_connection_open();
   request_head_buf_.clear();
   serialize_request_head(request_, request_head_buf_);
   send(server_, request_head_buf_.data(), request_head_buf_.size());
@@ -628,6 +632,29 @@ void ProxyConnection::send_request_head() {
   }
   state_ = State::ForwardingBody;
   if (request_parser_.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
+}
+
+// BIG-IP's OneConnect transformations: a request that would make its server close the connection does
+// not, so that the connection can carry later requests. `Connection: close` goes as `X-Cnection: close`
+// (BIG-IP's spelling) and an HTTP/1.0 request without keep-alive gets `Connection: Keep-Alive`; the
+// client's own connection still closes after the answer, as it asked.
+void ProxyConnection::keep_server_connection_open() {
+  bool close = false;
+  bool keep_alive = false;
+  for (const Header& header : request_.headers.items()) {
+    if (!header_name_equals(header.name, "Connection")) continue;
+    close = close || connection_says_close(header.value);
+    keep_alive = keep_alive || strcasestr(header.value.c_str(), "keep-alive") != nullptr;
+  }
+  if (close) {
+    std::vector<std::string> values = request_.headers.values("Connection");
+    request_.headers.remove("Connection");
+    for (const std::string& value : values) request_.headers.add("X-Cnection", value);
+  }
+  if (request_.version_major == 1 && request_.version_minor == 0 && (close || !keep_alive)) {
+    request_.headers.add("Connection", "Keep-Alive");
+  }
+  kept_open_for_reuse_ = true;
 }
 
 // The member has one more request it has not answered (fastest, fastest-app-response).
@@ -800,7 +827,7 @@ void ProxyConnection::finish_exchange() {
   discarding_body_ = false;
   // OneConnect: the server side detaches after every exchange — into the reuse pool when it can be
   // reused, else closed — and the next request is balanced anew, as BIG-IP does.
-  if (vs_.oneconnect && server_ && !park_server()) close_server();
+  if (vs_.oneconnect && server_ && tx_.oneconnect_detach && !park_server()) close_server();
   if (!request_keep_alive_ || client_->eof || draining_) {
     close_server();
     close_after_flush(client_);

@@ -168,6 +168,7 @@ class ProxyConnection {
   std::string reuse_key() const;
   bool reuse_pooled_server();
   bool park_server();
+  void keep_server_connection_open();
   bool resend_on_new_connection();
   void connect_member();
   void connect_chosen_member();
@@ -268,6 +269,7 @@ class ProxyConnection {
   bool server_keep_alive_ = false;   // the last response left its server connection open
   bool server_keep_alive_requested_ = false;   // the last request did not ask its server to close
   bool server_reused_ = false;       // server_ came from the reuse pool for this request
+  bool kept_open_for_reuse_ = false; // OneConnect transformations applied to this request
   bool resend_head_ = false;         // the next server connection gets request_head_buf_ again
   bool request_has_body_ = false;
   bool request_keep_alive_ = true;

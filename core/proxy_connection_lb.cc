@@ -199,7 +199,7 @@ std::string ProxyConnection::reuse_key() const {
 // An idle connection to the chosen member from the worker's pool becomes this request's server
 // connection: no connect, and no SERVER_CONNECTED (the connection was set up earlier).
 bool ProxyConnection::reuse_pooled_server() {
-  if (!vs_.oneconnect) return false;
+  if (!vs_.oneconnect || !tx_.oneconnect_reuse) return false;
   uv_tcp_t* tcp = worker_.server_pool().take(reuse_key());
   if (tcp == nullptr) return false;
   auto* socket = static_cast<Socket*>(tcp->data);
@@ -238,7 +238,7 @@ bool ProxyConnection::resend_on_new_connection() {
 // when it cannot (the caller closes it).
 bool ProxyConnection::park_server() {
   const OneConnectProfile& profile = *vs_.oneconnect;
-  if (server_->eof || draining_ || !server_keep_alive_ || !server_keep_alive_requested_ ||
+  if (!tx_.oneconnect_reuse || server_->eof || draining_ || !server_keep_alive_ || !server_keep_alive_requested_ ||
       tx_.tcp_server_collect.requested ||
       !response_parser_.between_messages()) {
     return false;

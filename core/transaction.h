@@ -190,6 +190,12 @@ struct Transaction {
   // `HTTP::fallback URL`: where the client is redirected when no member can take the request (as the
   // http profile's fallback-host); empty = none.
   std::string http_fallback;
+  // OneConnect on this connection (the virtual has a one-connect profile), and what ONECONNECT::reuse /
+  // ONECONNECT::detach set: whether its server connections come from and go back to the reuse pool,
+  // and whether the server side detaches after each response.
+  bool oneconnect = false;
+  bool oneconnect_reuse = true;
+  bool oneconnect_detach = true;
   // HTTP::respond / HTTP::redirect for the current request; has_responded stays set until the
   // next request (HTTP::has_responded).
   std::unique_ptr<LocalResponse> local_response;

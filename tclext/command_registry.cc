@@ -34,7 +34,7 @@ std::vector<std::span<const CommandSpec>> all_command_tables() {
           string_commands(),      codec_commands(),       uri_commands(),          ip_addr_commands(),
           class_commands(),       table_commands(),       http_respond_commands(), connection_commands(),
           http_cookie_commands(), http_info_commands(),   http_collect_commands(), hsl_commands(),
-          persist_commands(),     compat_commands(),      ifile_commands()};
+          persist_commands(),     compat_commands(),      ifile_commands(),        oneconnect_commands()};
 }
 
 void CommandRegistry::register_all(Tcl_Interp* interp, FireContext* ctx) {

@@ -82,6 +82,7 @@ std::span<const CommandSpec> hsl_commands();
 std::span<const CommandSpec> persist_commands();
 std::span<const CommandSpec> compat_commands();
 std::span<const CommandSpec> ifile_commands();
+std::span<const CommandSpec> oneconnect_commands();
 // Every table above: what the registry installs and the load-time command check knows.
 std::vector<std::span<const CommandSpec>> all_command_tables();
 

@@ -212,11 +212,47 @@ class OneConnect(harness.IrulesdTestCase):
         self.one_request("/second")
         self.assertEqual(self.server_connections(), 2)
 
-    def test_a_request_that_says_close_is_not_parked(self):
+    def sent_headers(self, answer):
+        return [(name.lower(), value) for name, value in answer["headers"]]
+
+    def test_a_request_that_says_close_keeps_its_server_connection_open(self):
+        # BIG-IP's OneConnect transformations: the member sees `X-Cnection: close`, and an HTTP/1.0
+        # request `Connection: Keep-Alive`, so the connection is pooled; the client's still closes.
         self.start(profile=("oc", oneconnect()))
-        self.one_request("/close", headers=[("Connection", "close")])
+        answer = self.one_request("/close", headers=[("Connection", "close")])
+        self.assertIn(("x-cnection", "close"), self.sent_headers(answer))
+        self.assertNotIn("connection", [name for name, _ in self.sent_headers(answer)])
+        with SourcedClient(CLIENT_A) as client:
+            client.send(b"GET /ten HTTP/1.0\r\nHost: " + HOST.encode() + b"\r\n\r\n")
+            response = client.read_response()
+            self.assertEqual(client.read_until_close()[1], "eof")   # closed after the answer, as asked
+        self.assertIn(("connection", "Keep-Alive"), self.sent_headers(response.json()))
         self.one_request("/after")
+        self.assertEqual(self.server_connections(), 1)
+
+    def test_oneconnect_reuse_disable_in_a_rule(self):
+        rule = ("when HTTP_REQUEST {\n"
+                "    if { [HTTP::path] starts_with \"/private\" } { ONECONNECT::reuse disable }\n"
+                "    log local0. \"reuse [ONECONNECT::reuse] detach [ONECONNECT::detach]\"\n"
+                "}")
+        self.start(profile=("oc", oneconnect()), rules=[("oc_rule", rule)])
+        self.one_request("/public/1")
+        self.one_request("/public/2")            # reuses the first one's server connection
+        answer = self.one_request("/private/1", headers=[("Connection", "close")])
+        self.assertIn(("connection", "close"), self.sent_headers(answer))   # not transformed
         self.assertEqual(self.server_connections(), 2)
+        self.assertIn("reuse 0 detach 1", self.log_text())
+
+    def test_oneconnect_detach_disable_keeps_the_member(self):
+        members = (("m1", f"{NET}.11"), ("m2", f"{NET}.12"))
+        rule = "when CLIENT_ACCEPTED {\n    ONECONNECT::detach disable\n}"
+        self.start(profile=("oc", oneconnect()), members=members, rules=[("oc_rule", rule)])
+        with SourcedClient(CLIENT_A) as client:
+            seen = set()
+            for i in range(4):
+                client.send(harness.request_bytes("GET", f"/stay/{i}", HOST))
+                seen.add(client.read_response().json()["backend"])
+        self.assertEqual(len(seen), 1)
 
     def test_a_member_restarted_while_its_connection_is_parked(self):
         self.start(profile=("oc", oneconnect()))
