@@ -53,7 +53,7 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
   if (vs.fallback_persist) tx_.persist_fallback = persist_request_of(*vs.fallback_persist);
 }
 
-void ProxyConnection::accept(int fd) {
+void ProxyConnection::accept(int fd, const sockaddr_storage& peer) {
   client_ = new Socket{};
   client_->owner = this;
   client_->is_client = true;
@@ -68,15 +68,19 @@ void ProxyConnection::accept(int fd) {
   accepted_ = true;
   last_activity_ms_ = uv_now(worker_.loop());
   uv_tcp_nodelay(&client_->tcp, 1);
-  sockaddr_storage peer{}, local{};
-  int len = sizeof peer;
-  uv_tcp_getpeername(&client_->tcp, reinterpret_cast<sockaddr*>(&peer), &len);
-  len = sizeof local;
-  uv_tcp_getsockname(&client_->tcp, reinterpret_cast<sockaddr*>(&local), &len);
   tx_.client_addr = address_string(peer);
   tx_.client_port = address_port(peer);
-  tx_.local_addr = address_string(local);
-  tx_.local_port = address_port(local);
+  if (vs_.dest_address != "0.0.0.0") {
+    // The listener's own address: no getsockname per connection.
+    tx_.local_addr = vs_.dest_address;
+    tx_.local_port = vs_.dest_port;
+  } else {
+    sockaddr_storage local{};
+    int len = sizeof local;
+    uv_tcp_getsockname(&client_->tcp, reinterpret_cast<sockaddr*>(&local), &len);
+    tx_.local_addr = address_string(local);
+    tx_.local_port = address_port(local);
+  }
 
   if (vs_.connection_limit != 0) {
     // The virtual's connection-limit counts every worker's connections.

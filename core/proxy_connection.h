@@ -27,8 +27,9 @@ class ProxyConnection {
   ProxyConnection(const ProxyConnection&) = delete;
   ProxyConnection& operator=(const ProxyConnection&) = delete;
 
-  // Takes the accepted socket `fd` and starts reading. On failure the connection deletes itself.
-  void accept(int fd);
+  // Takes the accepted socket `fd` (its peer as accept4 gave it) and starts reading. On failure the
+  // connection deletes itself.
+  void accept(int fd, const sockaddr_storage& peer);
   // Drain timeout or immediate stop: close both sides now.
   void force_close();
   // SIGTERM: close now if idle between requests (as nginx and HAProxy do), else after the current

@@ -93,7 +93,7 @@ void Worker::on_async() {
   std::vector<std::shared_ptr<const ConfigVersion>> versions;
   int stop = 0;
   bool stats = false;
-  std::vector<std::pair<int, std::string>> handed;
+  std::vector<HandedOver> handed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     versions.swap(pending_versions_);
@@ -113,7 +113,7 @@ void Worker::on_async() {
     }
     apply_version(std::move(version));
   }
-  for (auto& [fd, key] : handed) serve(fd, key);
+  for (const HandedOver& h : handed) serve(h.fd, h.peer, h.listen_key);
   if (stop) begin_stop(stop == 1);
 }
 
@@ -171,7 +171,9 @@ void Worker::on_readable(Listener* listener) {
       pause_accept(listener, fmt::format("--max-connections {} reached", options_.max_connections));
       return;
     }
-    const int fd = ::accept4(listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    const int fd = ::accept4(listener->fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -194,10 +196,10 @@ void Worker::on_readable(Listener* listener) {
     // one, so that connections do not bounce) hands the new connection to it.
     Worker* target = least_loaded();
     if (target != this) {
-      target->post_accepted(fd, listener->key);
+      target->post_accepted(fd, peer, listener->key);
       continue;
     }
-    serve(fd, listener->key);
+    serve(fd, peer, listener->key);
   }
 }
 
@@ -216,7 +218,7 @@ Worker* Worker::least_loaded() {
 
 // A connection this worker serves: accepted here, or handed over by another worker (its load was
 // counted by the sender).
-void Worker::serve(int fd, const std::string& listen_key) {
+void Worker::serve(int fd, const sockaddr_storage& peer, const std::string& listen_key) {
   const VirtualServer* vs = nullptr;
   if (current_ && !stopping_) {
     auto it = current_->shared->virtual_by_listen_key.find(listen_key);
@@ -231,14 +233,14 @@ void Worker::serve(int fd, const std::string& listen_key) {
   auto* conn = new ProxyConnection(*this, current_, *vs);
   connections_.insert(conn);
   load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
-  conn->accept(fd);
+  conn->accept(fd, peer);
 }
 
-void Worker::post_accepted(int fd, std::string listen_key) {
+void Worker::post_accepted(int fd, const sockaddr_storage& peer, std::string listen_key) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!async_closed_) {
-      handed_over_.emplace_back(fd, std::move(listen_key));
+      handed_over_.push_back(HandedOver{fd, peer, std::move(listen_key)});
       uv_async_send(&async_);
       return;
     }

@@ -54,7 +54,7 @@ class Worker {
   void set_siblings(std::vector<Worker*> siblings) { siblings_ = std::move(siblings); }
   // Thread-safe: a client connection another worker accepted for a listener of `listen_key`; this
   // worker serves it (closes it if it has no such listener).
-  void post_accepted(int fd, std::string listen_key);
+  void post_accepted(int fd, const sockaddr_storage& peer, std::string listen_key);
   // Open client connections (read by other workers to choose the least loaded).
   long load() const { return load_.load(std::memory_order_relaxed); }
   void join();
@@ -84,7 +84,7 @@ class Worker {
   void on_async();
   void apply_version(std::shared_ptr<const ConfigVersion> version);
   void on_readable(Listener* listener);
-  void serve(int fd, const std::string& listen_key);
+  void serve(int fd, const sockaddr_storage& peer, const std::string& listen_key);
   Worker* least_loaded();
   void pause_accept(Listener* listener, const std::string& why);
   void resume_accept();
@@ -110,7 +110,12 @@ class Worker {
   std::vector<std::shared_ptr<const ConfigVersion>> pending_versions_;
   int pending_stop_ = 0;   // 0 none, 1 drain, 2 now
   bool pending_stats_ = false;
-  std::vector<std::pair<int, std::string>> handed_over_;   // from post_accepted
+  struct HandedOver {
+    int fd;
+    sockaddr_storage peer;
+    std::string listen_key;
+  };
+  std::vector<HandedOver> handed_over_;   // from post_accepted
   bool async_closed_ = false;
 
   std::unique_ptr<WorkerServices> services_;
