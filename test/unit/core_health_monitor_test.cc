@@ -167,3 +167,70 @@ TEST_CASE("an http monitor follows recv and recv-disable; a target it no longer 
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
 }
+
+TEST_CASE("min N of: a member is up while N of its monitors are, down when fewer", "[monitor]") {
+  LogCapture log;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Server server(&loop);
+  Server dead(&loop);
+  const uint16_t dead_port = dead.port;
+  dead.stop();   // nothing listens there any more: its monitor fails
+  auto at_least_one = std::make_shared<EndpointStats>();
+  auto both = std::make_shared<EndpointStats>();
+  MonitorSpec live;
+  live.name = "/Common/live";
+  live.interval_s = 1;
+  live.timeout_s = 2;
+  MonitorSpec failing = live;
+  failing.name = "/Common/failing";
+  failing.dest_port = dead_port;
+  {
+    HealthMonitor monitor(&loop);
+    MonitorTarget one_of_two = target(server.port, at_least_one, live);
+    one_of_two.key += " min1";
+    one_of_two.monitors.push_back(failing);
+    one_of_two.min_up = 1;   // `min 1 of { live failing }`
+    MonitorTarget all_of_two = target(server.port, both, live);
+    all_of_two.key += " all";
+    all_of_two.log_name = "Pool /Common/p member /Common/all";
+    all_of_two.monitors.push_back(failing);   // `live and failing`
+    monitor.set_targets({one_of_two, all_of_two});
+    REQUIRE(run_until(&loop, [&] { return !both->monitor_up.load(); }));
+    CHECK(at_least_one->monitor_up);
+    CHECK(contains(log.messages(), "Pool /Common/p member /Common/all monitor status down. [ /Common/live: up, "
+                                   "/Common/failing: down; last error: connection refused ]"));
+    monitor.close();
+  }
+  server.stop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("time-until-up: a member that comes back is up only after good answers for that long", "[monitor]") {
+  LogCapture log;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Server server(&loop);
+  const uint16_t port = server.port;
+  auto stats = std::make_shared<EndpointStats>();
+  MonitorSpec tcp;
+  tcp.name = "/Common/tcp";
+  tcp.interval_s = 1;
+  tcp.timeout_s = 2;
+  tcp.time_until_up_s = 3;
+  {
+    HealthMonitor monitor(&loop);
+    monitor.set_targets({target(port, stats, tcp)});
+    server.stop();
+    REQUIRE(run_until(&loop, [&] { return !stats->monitor_up.load(); }));
+    server.start(port);
+    const uint64_t back = uv_hrtime();
+    REQUIRE(run_until(&loop, [&] { return stats->monitor_up.load(); }, 10000));
+    CHECK(double(uv_hrtime() - back) / 1e9 >= 2.5);   // not at the first good answer
+    monitor.close();
+  }
+  server.stop();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
