@@ -1233,10 +1233,17 @@ void ProxyConnection::check_idle(uint64_t now_ms) {
     reset_client();
     return;
   }
-  uint64_t timeout_ms = uint64_t{vs_.tcp.idle_timeout_s} * 1000;
+  // Each side's tcp profile has its idle-timeout; nothing moves on one side without the other here
+  // (a proxy relays), so the shorter one ends the connection, named in the log line.
+  const TcpProfile* profile = &vs_.tcp;
+  if (vs_.server_tcp.idle_timeout_s != 0 &&
+      (profile->idle_timeout_s == 0 || vs_.server_tcp.idle_timeout_s < profile->idle_timeout_s)) {
+    profile = &vs_.server_tcp;
+  }
+  uint64_t timeout_ms = uint64_t{profile->idle_timeout_s} * 1000;
   if (timeout_ms == 0 || state_ == State::Closing || now_ms - last_activity_ms_ < timeout_ms) return;
   log_line(LogLevel::Info, "Connection {}:{} on {} idle for {} s (idle-timeout of profile {}); reset",
-           tx_.client_addr, tx_.client_port, vs_.name, vs_.tcp.idle_timeout_s, vs_.tcp.name);
+           tx_.client_addr, tx_.client_port, vs_.name, profile->idle_timeout_s, profile->name);
   reset_client();
 }
 
