@@ -1,5 +1,6 @@
 #include "core/proxy_connection.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -17,6 +18,17 @@ constexpr std::size_t kHighWater = 1024 * 1024;
 constexpr std::size_t kLowWater = 256 * 1024;
 // Client bytes kept while a request waits for its server (pipelining, body during connect).
 constexpr std::size_t kStashHigh = 256 * 1024;
+
+// A reset that arrives with the last bytes reaches libuv as POLLHUP after a short read, which it
+// reports as an end of file; the socket's pending error tells the two apart.
+int pending_socket_error(uv_tcp_t* tcp) {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd) != 0) return 0;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return 0;
+  return err == 0 ? 0 : uv_translate_sys_error(err);
+}
 
 bool is_websocket_upgrade(const RequestHead& head) {
   const std::string* upgrade = head.headers.last_value("Upgrade");
@@ -135,6 +147,9 @@ void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   } else if (nread < 0) {
     socket->eof = true;
     self->set_reading(socket, false);
+    if (nread == UV_EOF && !socket->is_client && self->state_ == State::Tunnel) {
+      if (int err = pending_socket_error(&socket->tcp)) nread = err;   // a reset, not a close
+    }
     if (nread != UV_EOF) {
       // A reset or error: nothing more can be delivered in order on this side.
       if (socket->is_client) {
