@@ -88,6 +88,12 @@ bool is_header_token(std::string_view s) {
 
 bool has_line_break(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos; }
 
+const char* header_value_fault(std::string_view value) {
+  if (has_line_break(value)) return "contains CR, LF or NUL";
+  if (has_control_byte(value)) return "contains a control character";
+  return nullptr;
+}
+
 bool has_control_byte(std::string_view s) {
   for (unsigned char c : s) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) return true;

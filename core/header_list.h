@@ -20,6 +20,9 @@ bool is_header_token(std::string_view s);
 bool has_line_break(std::string_view s);
 // A byte RFC 9110 5.5 forbids in a field value besides CR, LF and NUL: other controls but HTAB, and DEL.
 bool has_control_byte(std::string_view s);
+// What makes `value` unfit for a header a rule sets, as the end of an error message ("contains CR, LF
+// or NUL", "contains a control character"); nullptr when it is fit.
+const char* header_value_fault(std::string_view value);
 
 class HeaderList {
  public:

@@ -146,10 +146,7 @@ void Worker::apply_version(std::shared_ptr<const ConfigVersion> version) {
       continue;
     }
     listener->poll.data = listener;
-    uv_poll_start(&listener->poll, UV_READABLE, [](uv_poll_t* poll, int, int) {
-      auto* l = static_cast<Listener*>(poll->data);
-      l->worker->on_readable(l);
-    });
+    start_accepting(listener);
     listeners_[key] = listener;
   }
   if (current_) {
@@ -265,14 +262,18 @@ void Worker::pause_accept(Listener* listener, const std::string& why) {
   }
 }
 
+void Worker::start_accepting(Listener* listener) {
+  uv_poll_start(&listener->poll, UV_READABLE, [](uv_poll_t* poll, int, int) {
+    auto* l = static_cast<Listener*>(poll->data);
+    l->worker->on_readable(l);
+  });
+}
+
 void Worker::resume_accept() {
   for (auto& [key, listener] : listeners_) {
     // Readable again at once if clients are waiting; a still-failing accept pauses it again.
     if (listener->paused) {
-      uv_poll_start(&listener->poll, UV_READABLE, [](uv_poll_t* poll, int, int) {
-        auto* l = static_cast<Listener*>(poll->data);
-        l->worker->on_readable(l);
-      });
+      start_accepting(listener);
     }
   }
 }

@@ -87,6 +87,7 @@ class Worker {
   void serve(int fd, const sockaddr_storage& peer, const std::string& listen_key);
   Worker* least_loaded();
   void pause_accept(Listener* listener, const std::string& why);
+  void start_accepting(Listener* listener);
   void resume_accept();
   void close_listener(Listener* listener);
   void begin_stop(bool drain);

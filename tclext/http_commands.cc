@@ -37,11 +37,8 @@ int check_header(Tcl_Interp* interp, std::string_view name, std::string_view val
   if (!is_header_token(name)) {
     return command_error(interp, "HTTP::header: invalid header name \"" + std::string(name) + "\"");
   }
-  if (has_line_break(value)) {
-    return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" contains CR, LF or NUL");
-  }
-  if (has_control_byte(value)) {
-    return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" contains a control character");
+  if (const char* fault = header_value_fault(value)) {
+    return command_error(interp, "HTTP::header: header value of \"" + std::string(name) + "\" " + fault);
   }
   return TCL_OK;
 }

@@ -34,13 +34,8 @@ void version_of_request(const FireContext& ctx, LocalResponse& response) {
 int add_header(Tcl_Interp* interp, const char* command, LocalResponse& response, std::string_view name,
                std::string_view value) {
   if (!is_header_token(name)) return command_error(interp, std::string(command) + ": invalid header name \"" + std::string(name) + "\"");
-  if (has_line_break(value)) {
-    return command_error(interp, std::string(command) + ": header value of \"" + std::string(name) +
-                                     "\" contains CR, LF or NUL");
-  }
-  if (has_control_byte(value)) {
-    return command_error(interp, std::string(command) + ": header value of \"" + std::string(name) +
-                                     "\" contains a control character");
+  if (const char* fault = header_value_fault(value)) {
+    return command_error(interp, std::string(command) + ": header value of \"" + std::string(name) + "\" " + fault);
   }
   response.headers.add(name, value);
   return TCL_OK;
