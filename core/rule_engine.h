@@ -47,6 +47,19 @@ class RuleEngine {
   virtual RuleStats stats() const { return {}; }
 };
 
+// Builds one engine a piece at a time on the thread that will own it, so that a worker's loop serves
+// its connections between the pieces (a reload with many rules would otherwise stop it for the whole
+// build). Destroying an unfinished builder abandons the build and frees what it made.
+class RuleEngineBuilder {
+ public:
+  virtual ~RuleEngineBuilder() = default;
+  // Does the next part of the build: at least one indivisible piece, then more while less than
+  // budget_us microseconds have passed. True once the engine is complete (take() may be called).
+  virtual bool step(uint32_t budget_us) = 0;
+  // The finished engine (once, after step() returned true).
+  virtual std::unique_ptr<RuleEngine> take() = 0;
+};
+
 // Creates engines; callable from any thread.
 class RuleEngineFactory {
  public:
@@ -57,10 +70,34 @@ class RuleEngineFactory {
   // Builds an engine for the config on the calling thread (worker `worker_index`: TMM::cmp_unit in
   // RULE_INIT). Only called after check() passed.
   virtual std::unique_ptr<RuleEngine> create(std::shared_ptr<const Config> config, int worker_index = 0) = 0;
+  // The same engine as create() makes, built in steps on the calling thread (which then owns it).
+  // By default one step does the whole create().
+  virtual std::unique_ptr<RuleEngineBuilder> build(std::shared_ptr<const Config> config, int worker_index = 0);
   // Called by a worker thread as it exits, after its last engine is gone: frees what the engine's
   // runtime keeps per thread.
   virtual void thread_finished() {}
 };
+
+inline std::unique_ptr<RuleEngineBuilder> RuleEngineFactory::build(std::shared_ptr<const Config> config,
+                                                                  int worker_index) {
+  class OneStep final : public RuleEngineBuilder {
+   public:
+    OneStep(RuleEngineFactory& factory, std::shared_ptr<const Config> config, int worker_index)
+        : factory_(factory), config_(std::move(config)), worker_index_(worker_index) {}
+    bool step(uint32_t) override {
+      if (!engine_) engine_ = factory_.create(config_, worker_index_);
+      return true;
+    }
+    std::unique_ptr<RuleEngine> take() override { return std::move(engine_); }
+
+   private:
+    RuleEngineFactory& factory_;
+    std::shared_ptr<const Config> config_;
+    int worker_index_;
+    std::unique_ptr<RuleEngine> engine_;
+  };
+  return std::make_unique<OneStep>(*this, std::move(config), worker_index);
+}
 
 // Limits of rule execution that the operator sets.
 struct RuleEngineOptions {

@@ -35,6 +35,8 @@ void Worker::start(std::shared_ptr<const ConfigVersion> first) {
   uv_timer_start(&idle_sweep_timer_, [](uv_timer_t* t) { static_cast<Worker*>(t->data)->sweep_idle(); }, 1000, 1000);
   uv_prepare_init(&loop_, &log_flush_);
   uv_prepare_start(&log_flush_, [](uv_prepare_t*) { log_flush(); });
+  uv_idle_init(&loop_, &build_idle_);
+  build_idle_.data = this;
   pending_versions_.push_back(std::move(first));
   thread_ = std::thread([this] { run(); });
 }
@@ -82,6 +84,8 @@ void Worker::run() {
   log_batch_begin();
   on_async();   // the first version (and a stop that raced the start)
   uv_run(&loop_, UV_RUN_DEFAULT);
+  builder_.reset();   // (a stop already discarded any build)
+  building_.reset();
   current_.reset();   // the last engine goes on this thread, like every other
   services_.reset();
   factory_.thread_finished();
@@ -117,11 +121,79 @@ void Worker::on_async() {
   if (stop) begin_stop(stop == 1);
 }
 
+// The first version (nothing serves yet) is built in one go: no connection waits for this loop, and
+// the listeners open once it is ready. A later one is built a slice at a time (build_slice) while
+// the current version goes on serving; it replaces current_ when complete. A newer version arriving
+// meanwhile abandons the unfinished build and is built instead (only the newest one would serve).
 void Worker::apply_version(std::shared_ptr<const ConfigVersion> version) {
+  if (!current_) {
+    std::unique_ptr<RuleEngine> engine = factory_.create(version->config, index_);
+    switch_to(std::move(version), std::move(engine));
+    return;
+  }
+  if (building_) {
+    log_line(LogLevel::Info, "worker {}: generation {} superseded by generation {} before it served", index_,
+             building_->generation, version->generation);
+    discard_build();
+  }
+  builder_ = factory_.build(version->config, index_);
+  building_ = std::move(version);
+  uv_idle_start(&build_idle_, [](uv_idle_t* idle) { static_cast<Worker*>(idle->data)->build_slice(); });
+}
+
+void Worker::build_slice() {
+  if (!builder_) {
+    uv_idle_stop(&build_idle_);
+    return;
+  }
+  if (!builder_->step(kBuildSliceUs)) return;   // more next iteration, after the loop polled for I/O
+  std::unique_ptr<RuleEngine> engine = builder_->take();
+  std::shared_ptr<const ConfigVersion> version = std::move(building_);
+  builder_.reset();
+  building_.reset();
+  uv_idle_stop(&build_idle_);
+  if (!engine) engine = factory_.create(version->config, index_);   // a builder that gave nothing: not expected
+  switch_to(std::move(version), std::move(engine));
+}
+
+// Drops the unfinished build. The listening sockets its version brought are kept for the version that
+// will serve (carried_listen_fds_), unless the worker is stopping (then they are closed, carried ones too).
+void Worker::discard_build() {
+  uv_idle_stop(&build_idle_);
+  builder_.reset();   // on this thread: the engine's interpreter belongs to it
+  if (building_) {
+    for (const auto& [key, fds] : building_->new_listen_fds) {
+      if (static_cast<std::size_t>(index_) >= fds.size()) continue;
+      auto [it, inserted] = carried_listen_fds_.try_emplace(key, fds[index_]);
+      if (!inserted) {   // an older superseded version's socket for the same address: the newer one stays
+        ::close(it->second);
+        it->second = fds[index_];
+      }
+    }
+    building_.reset();
+  }
+  if (stopping_) {
+    for (const auto& [key, fd] : carried_listen_fds_) ::close(fd);
+    carried_listen_fds_.clear();
+  }
+}
+
+void Worker::switch_to(std::shared_ptr<const ConfigVersion> version, std::unique_ptr<RuleEngine> engine) {
   auto next = std::make_shared<WorkerVersion>();
   next->shared = version;
-  next->engine = factory_.create(version->config, index_);
+  next->engine = std::move(engine);
 
+  // The sockets this version brought, over those of versions superseded before they served.
+  std::map<std::string, int> fds;
+  fds.swap(carried_listen_fds_);
+  for (const auto& [key, key_fds] : version->new_listen_fds) {
+    if (static_cast<std::size_t>(index_) >= key_fds.size()) continue;
+    auto [it, inserted] = fds.try_emplace(key, key_fds[index_]);
+    if (!inserted) {
+      ::close(it->second);
+      it->second = key_fds[index_];
+    }
+  }
   // Close listeners the new version no longer has; open the ones it added.
   for (auto it = listeners_.begin(); it != listeners_.end();) {
     if (version->virtual_by_listen_key.count(it->first) == 0) {
@@ -131,12 +203,17 @@ void Worker::apply_version(std::shared_ptr<const ConfigVersion> version) {
       ++it;
     }
   }
-  for (const auto& [key, fds] : version->new_listen_fds) {
-    if (listeners_.count(key) != 0 || static_cast<std::size_t>(index_) >= fds.size()) continue;
+  for (const auto& [key, fd] : fds) {
+    // An address a superseded version added and this one dropped again; or one this worker still
+    // listens on (dropped and added back by versions it skipped): the listener it has goes on.
+    if (version->virtual_by_listen_key.count(key) == 0 || listeners_.count(key) != 0) {
+      ::close(fd);
+      continue;
+    }
     auto* listener = new Listener{};
     listener->worker = this;
     listener->key = key;
-    listener->fd = fds[index_];
+    listener->fd = fd;
     int err = ::listen(listener->fd, 4096) == 0 ? 0 : uv_translate_sys_error(errno);
     if (err == 0) err = uv_poll_init_socket(&loop_, &listener->poll, listener->fd);
     if (err != 0) {
@@ -300,6 +377,7 @@ void Worker::close_listener(Listener* listener) {
 void Worker::begin_stop(bool drain) {
   if (!stopping_) {
     stopping_ = true;
+    discard_build();   // a reload not yet serving: it never will (its sockets are closed)
     for (auto& [key, listener] : listeners_) close_listener(listener);
     listeners_.clear();
     server_pool_.close_all();   // nothing new will reuse them
@@ -339,6 +417,7 @@ void Worker::maybe_finish_stop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&log_flush_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&build_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   server_pool_.close_all();   // parked while the last connections drained
   services_->close();

@@ -67,6 +67,8 @@ class Worker {
   // OneConnect: this worker's idle server-side connections (closed when the worker stops).
   ServerConnectionPool& server_pool() { return server_pool_; }
   static constexpr std::size_t kReadBufferSize = 64 * 1024;
+  // How long one slice of a reload's engine build may run before the loop serves I/O again.
+  static constexpr uint32_t kBuildSliceUs = 1000;
   void connection_closed(ProxyConnection* conn);
 
  private:
@@ -83,6 +85,9 @@ class Worker {
   void run();
   void on_async();
   void apply_version(std::shared_ptr<const ConfigVersion> version);
+  void build_slice();
+  void discard_build();
+  void switch_to(std::shared_ptr<const ConfigVersion> version, std::unique_ptr<RuleEngine> engine);
   void on_readable(Listener* listener);
   void serve(int fd, const sockaddr_storage& peer, const std::string& listen_key);
   Worker* least_loaded();
@@ -104,6 +109,9 @@ class Worker {
   uv_timer_t accept_retry_timer_;   // descriptors ran out: paused listeners try again when it fires
   uv_timer_t idle_sweep_timer_;   // once a second: idle-timeout checks (one timer, not one per connection)
   uv_prepare_t log_flush_;        // before each poll: this iteration's log lines in one write
+  // While a version's engine is being built: one slice of the build per loop iteration (an idle
+  // handle also keeps the loop from blocking in poll, so I/O and slices alternate).
+  uv_idle_t build_idle_;
   std::thread thread_;
 
   std::mutex mutex_;   // guards the three fields below
@@ -122,6 +130,12 @@ class Worker {
   std::unique_ptr<WorkerServices> services_;
   ServerConnectionPool server_pool_{&loop_};
   std::shared_ptr<WorkerVersion> current_;
+  // The version being built while current_ serves (a reload); a newer one replaces it unfinished.
+  std::shared_ptr<const ConfigVersion> building_;
+  std::unique_ptr<RuleEngineBuilder> builder_;
+  // Listening sockets (listen key -> this worker's fd) that versions superseded before they served
+  // brought: the version that does serve opens the ones it has, the others are closed.
+  std::map<std::string, int> carried_listen_fds_;
   std::map<std::string, Listener*> listeners_;
   std::unordered_set<ProxyConnection*> connections_;
   uint64_t accepted_ = 0;       // client connections accepted since start

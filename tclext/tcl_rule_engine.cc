@@ -1,6 +1,7 @@
 #include "tclext/tcl_rule_engine.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,40 @@ Tcl_WideInt now_us() {
   Tcl_Time now;
   Tcl_GetTime(&now);
   return static_cast<Tcl_WideInt>(now.sec) * 1000000 + now.usec;
+}
+
+// `package require msgcat` scans every package directory the first time (~2 ms); the script it finds
+// is the same for every interpreter of the process, so later ones are told it and skip the scan.
+std::mutex msgcat_mutex;
+std::string msgcat_ifneeded;   // `package ifneeded msgcat VERSION SCRIPT`, once one interpreter found it
+
+void preload_msgcat(Tcl_Interp* interp) {
+  std::string known;
+  {
+    std::lock_guard<std::mutex> lock(msgcat_mutex);
+    known = msgcat_ifneeded;
+  }
+  if (!known.empty() && Tcl_Eval(interp, known.c_str()) != TCL_OK) known.clear();
+  if (Tcl_Eval(interp, "package require msgcat 1.6") != TCL_OK) {
+    // The remembered script failed (Tcl's files changed under us?): forget it, let clock.tcl search.
+    Tcl_Eval(interp, "package forget msgcat");
+    std::lock_guard<std::mutex> lock(msgcat_mutex);
+    msgcat_ifneeded.clear();
+  } else if (known.empty() &&
+             Tcl_Eval(interp, "list package ifneeded msgcat [package provide msgcat] "
+                              "[package ifneeded msgcat [package provide msgcat]]") == TCL_OK) {
+    std::lock_guard<std::mutex> lock(msgcat_mutex);
+    msgcat_ifneeded = Tcl_GetStringResult(interp);
+  }
+  Tcl_ResetResult(interp);
+}
+
+// What init.tcl's auto-loading stub of `clock format` does (a proc of ::tcl::clock sourcing
+// clock.tcl), without the format itself (the sandbox's `clock format 0` does that, in a later piece).
+void load_clock(Tcl_Interp* interp) {
+  Tcl_Eval(interp,
+           "::apply {{} {variable TclLibDir; source -encoding utf-8 [file join $TclLibDir clock.tcl]} ::tcl::clock}");
+  Tcl_ResetResult(interp);
 }
 
 // Where a coroutine's commands live: ::irulesd::pauseN, one per run of a pausing handler.
@@ -127,6 +162,19 @@ namespace {
 constexpr const char* kEventUsage = "?name? enable|disable | disable all | enable all | info | name";
 
 class TclRuleEngineFactory final : public RuleEngineFactory {
+  class Builder final : public RuleEngineBuilder {
+   public:
+    explicit Builder(std::unique_ptr<TclRuleEngine> engine) : engine_(std::move(engine)) {}
+    bool step(uint32_t budget_us) override { return engine_ == nullptr || engine_->build_step(budget_us); }
+    std::unique_ptr<RuleEngine> take() override {
+      if (engine_ == nullptr || !engine_->built()) return nullptr;
+      return std::move(engine_);
+    }
+
+   private:
+    std::unique_ptr<TclRuleEngine> engine_;
+  };
+
  public:
   explicit TclRuleEngineFactory(EngineOptions options) : options_(options) {}
 
@@ -172,6 +220,13 @@ class TclRuleEngineFactory final : public RuleEngineFactory {
     return std::make_unique<TclRuleEngine>(std::move(config), options);
   }
 
+  std::unique_ptr<RuleEngineBuilder> build(std::shared_ptr<const Config> config, int worker_index) override {
+    EngineOptions options = options_;
+    options.worker_index = worker_index;
+    return std::make_unique<Builder>(
+        std::make_unique<TclRuleEngine>(std::move(config), options, TclRuleEngine::DeferBuild{}));
+  }
+
   // Tcl keeps per-thread data (object caches, notifier state) until the thread says it is done.
   void thread_finished() override { Tcl_FinalizeThread(); }
 
@@ -182,13 +237,96 @@ class TclRuleEngineFactory final : public RuleEngineFactory {
 }  // namespace
 
 TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions options)
-    : config_(std::move(config)), options_(options), alive_(std::make_shared<int>(0)) {
-  init_tcl_once();
-  interp_ = Tcl_CreateInterp();
-  if (Tcl_Init(interp_) != TCL_OK) {
-    log_line(LogLevel::Warning, "Tcl library not initialized: {}", Tcl_GetStringResult(interp_));
-    Tcl_ResetResult(interp_);
+    : TclRuleEngine(std::move(config), options, DeferBuild{}) {
+  while (!build_step(UINT32_MAX)) {
   }
+}
+
+TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions options, DeferBuild)
+    : config_(std::move(config)), options_(options), alive_(std::make_shared<int>(0)),
+      build_(std::make_unique<BuildState>()) {
+  init_tcl_once();
+}
+
+bool TclRuleEngine::build_step(uint32_t budget_us) {
+  if (build_ == nullptr) return true;
+  const Tcl_WideInt start = now_us();
+  do {
+    build_piece();
+  } while (build_ != nullptr && now_us() - start < static_cast<Tcl_WideInt>(budget_us));
+  return build_ == nullptr;
+}
+
+// One piece of the build (build_step). The longest, on the machines measured: clock.tcl (~1.5 ms), the
+// interpreter, msgcat and the commands (~0.5 ms each; msgcat ~2 ms the first time in the process); a
+// rule ~2 µs.
+void TclRuleEngine::build_piece() {
+  BuildState& b = *build_;
+  switch (b.phase) {
+    case BuildPhase::Interp:
+      create_interp();
+      b.tcl_library = Tcl_Init(interp_) == TCL_OK;
+      if (!b.tcl_library) {
+        log_line(LogLevel::Warning, "Tcl library not initialized: {}", Tcl_GetStringResult(interp_));
+        Tcl_ResetResult(interp_);
+      }
+      b.phase = BuildPhase::Msgcat;
+      return;
+    case BuildPhase::Msgcat:
+      // The sandbox loads Tcl's clock (it needs `source`, which rules do not get); clock.tcl starts
+      // with `package require msgcat`. Done here as pieces of their own, each best effort: the
+      // sandbox's own `clock format` loads whatever is still missing.
+      if (b.tcl_library) preload_msgcat(interp_);
+      b.phase = BuildPhase::Clock;
+      return;
+    case BuildPhase::Clock:
+      if (b.tcl_library) load_clock(interp_);
+      b.phase = BuildPhase::Commands;
+      return;
+    case BuildPhase::Commands:
+      register_commands();
+      b.phase = BuildPhase::Rules;
+      return;
+    case BuildPhase::Rules:
+      if (b.next < config_->rules.size()) load_rule_at(b.next++);
+      if (b.next >= config_->rules.size()) {
+        b.phase = BuildPhase::Dispatch;
+        b.next = 0;
+      }
+      return;
+    case BuildPhase::Dispatch:
+      if (b.next < config_->virtuals.size()) {
+        const VirtualServer& vs = config_->virtuals[b.next++];
+        by_virtual_[&vs] = build_dispatch(vs.rules, vs.name);
+      }
+      if (b.next >= config_->virtuals.size()) b.phase = BuildPhase::RuleInitOrder;
+      return;
+    case BuildPhase::RuleInitOrder:
+      // RULE_INIT runs once per rule when this version loads on this worker (BIG-IP: once per TMM, at
+      // load and on every reload), by priority then rule order, whether or not a virtual uses the rule.
+      for (const auto& handler : handlers_) {
+        if (handler->event == Event::RuleInit) b.rule_init.push_back(handler.get());
+      }
+      std::stable_sort(b.rule_init.begin(), b.rule_init.end(),
+                       [](const CompiledHandler* a, const CompiledHandler* c) { return a->priority < c->priority; });
+      b.scratch.worker_index = options_.worker_index;   // TMM::cmp_unit
+      b.next = 0;
+      b.phase = BuildPhase::RuleInit;
+      [[fallthrough]];
+    case BuildPhase::RuleInit:
+      if (b.next < b.rule_init.size()) run_rule_init(*b.rule_init[b.next++], b.scratch);
+      if (b.next >= b.rule_init.size()) {
+        // RULE_INIT's locals go; what it set in static:: stays for every connection.
+        b.scratch.rule_scope.reset();
+        build_.reset();
+      }
+      return;
+  }
+}
+
+void TclRuleEngine::create_interp() { interp_ = Tcl_CreateInterp(); }
+
+void TclRuleEngine::register_commands() {
   apply_sandbox(interp_);
   install_value_limits(interp_, options_.max_value_bytes);
   register_f5_operators(interp_);
@@ -208,39 +346,27 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
   ctx_.config = config_.get();
   arm_budget();
   Tcl_LimitTypeSet(interp_, TCL_LIMIT_TIME);
-  load_rules();
-  run_rule_init();
 }
 
-// RULE_INIT runs once per rule when this version loads on this worker (BIG-IP: once per TMM, at load
-// and on every reload), by priority then rule order, whether or not a virtual uses the rule. Its
-// local variables are dropped afterwards; what it sets in static:: stays for every connection.
-void TclRuleEngine::run_rule_init() {
-  std::vector<const CompiledHandler*> init;
-  for (const auto& handler : handlers_) {
-    if (handler->event == Event::RuleInit) init.push_back(handler.get());
-  }
-  if (init.empty()) return;
-  std::stable_sort(init.begin(), init.end(),
-                   [](const CompiledHandler* a, const CompiledHandler* b) { return a->priority < b->priority; });
-  Transaction scratch;
-  scratch.worker_index = options_.worker_index;   // TMM::cmp_unit
+// One RULE_INIT handler, in the connection namespace's frame with the build's scratch connection (so
+// a plain variable one RULE_INIT sets, the next ones see). A failing RULE_INIT is logged; the rule
+// stays loaded, as on BIG-IP.
+void TclRuleEngine::run_rule_init(const CompiledHandler& handler, Transaction& scratch) {
+  arm_budget();
   ctx_.tx = &scratch;
   ctx_.event = Event::RuleInit;
+  ctx_.rule_name = &handler.rule_name;
   current_vars_ = nullptr;
   Tcl_CallFrame frame;
   Tcl_PushCallFrame(interp_, &frame, conn_ns_, 0);
-  for (const CompiledHandler* handler : init) {
-    ctx_.rule_name = &handler->rule_name;
-    // A failing RULE_INIT is logged; the rule stays loaded, as on BIG-IP.
-    if (Tcl_EvalObjEx(interp_, handler->body, 0) == TCL_ERROR) report_error(handler->rule_name, handler->event, handler->file, handler->line);
+  if (Tcl_EvalObjEx(interp_, handler.body, 0) == TCL_ERROR) {
+    report_error(handler.rule_name, handler.event, handler.file, handler.line);
   }
   Tcl_PopCallFrame(interp_);
   Tcl_ResetResult(interp_);
   ctx_ = FireContext{};
   ctx_.config = config_.get();
   current_vars_ = nullptr;
-  scratch.rule_scope.reset();
 }
 
 // event ?NAME? enable|disable, event disable all, event enable all, event info, event name.
@@ -304,31 +430,33 @@ int TclRuleEngine::EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_O
 }
 
 TclRuleEngine::~TclRuleEngine() {
+  // An unfinished build: RULE_INIT's scratch connection first, while its variables can still be freed.
+  build_.reset();
   alive_.reset();
   for (auto& handler : handlers_) Tcl_DecrRefCount(handler->body);
-  for (Tcl_Obj* word : {coroutine_word_, pausable_word_, yield_word_}) Tcl_DecrRefCount(word);
-  Tcl_DeleteInterp(interp_);
+  for (Tcl_Obj* word : {coroutine_word_, pausable_word_, yield_word_}) {
+    if (word != nullptr) Tcl_DecrRefCount(word);
+  }
+  if (interp_ != nullptr) Tcl_DeleteInterp(interp_);
 }
 
-void TclRuleEngine::load_rules() {
-  for (const Rule& rule : config_->rules) {
-    LoadedRule loaded;
-    std::vector<ConfigError> errors;
-    if (!load_rule(interp_, rule, &loaded, &errors, config_.get())) {
-      for (const ConfigError& error : errors) log_line(LogLevel::Err, "{} (rule not loaded)", error.str());
-      continue;
-    }
-    define_procs(rule, loaded.procs);
-    auto& list = handlers_by_rule_[rule.name];
-    for (Handler& h : loaded.handlers) {
-      Tcl_Obj* body = Tcl_NewStringObj(h.body.data(), static_cast<int>(h.body.size()));
-      Tcl_IncrRefCount(body);
-      handlers_.push_back(std::make_unique<CompiledHandler>(
-          CompiledHandler{rule.name, rule.loc.file, h.event, h.priority, h.line, body, h.pauses}));
-      list.push_back(handlers_.back().get());
-    }
+void TclRuleEngine::load_rule_at(std::size_t index) {
+  const Rule& rule = config_->rules[index];
+  LoadedRule loaded;
+  std::vector<ConfigError> errors;
+  if (!load_rule(interp_, rule, &loaded, &errors, config_.get())) {
+    for (const ConfigError& error : errors) log_line(LogLevel::Err, "{} (rule not loaded)", error.str());
+    return;
   }
-  for (const VirtualServer& vs : config_->virtuals) by_virtual_[&vs] = build_dispatch(vs.rules, vs.name);
+  define_procs(rule, loaded.procs);
+  auto& list = handlers_by_rule_[rule.name];
+  for (Handler& h : loaded.handlers) {
+    Tcl_Obj* body = Tcl_NewStringObj(h.body.data(), static_cast<int>(h.body.size()));
+    Tcl_IncrRefCount(body);
+    handlers_.push_back(std::make_unique<CompiledHandler>(
+        CompiledHandler{rule.name, rule.loc.file, h.event, h.priority, h.line, body, h.pauses}));
+    list.push_back(handlers_.back().get());
+  }
 }
 
 TclRuleEngine::Dispatch TclRuleEngine::build_dispatch(const std::vector<std::string>& rules,

@@ -28,6 +28,17 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   // Builds the interpreter on the calling thread and loads every rule of the config. Rules that fail
   // to load (check() reports them first) are logged and left out.
   explicit TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions options = {});
+  // The same engine, built later in pieces by build_step() (on the thread that will own it): nothing
+  // else may be called before build_step() returned true, except the destructor (which abandons the
+  // build and frees what it made).
+  struct DeferBuild {};
+  TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions options, DeferBuild);
+  // The next pieces of the build: at least one, then more while less than budget_us microseconds have
+  // passed. The pieces, in order: the interpreter (Tcl_Init), msgcat, clock.tcl, the sandbox and the
+  // commands, then one rule per piece, one virtual's dispatch per piece, and one RULE_INIT handler per
+  // piece (by priority then rule order, as a one-go build runs them). True once the engine can serve.
+  bool build_step(uint32_t budget_us);
+  bool built() const { return build_ == nullptr; }
   ~TclRuleEngine() override;
   TclRuleEngine(const TclRuleEngine&) = delete;
   TclRuleEngine& operator=(const TclRuleEngine&) = delete;
@@ -62,10 +73,23 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
     std::array<std::vector<const CompiledHandler*>, kEventCount> by_event;
   };
 
+  // Where a build stands: its next piece, and what RULE_INIT keeps between pieces.
+  enum class BuildPhase { Interp, Msgcat, Clock, Commands, Rules, Dispatch, RuleInitOrder, RuleInit };
+  struct BuildState {
+    BuildPhase phase = BuildPhase::Interp;
+    std::size_t next = 0;   // the next rule, virtual or RULE_INIT handler
+    bool tcl_library = true;   // Tcl_Init found Tcl's library (clock.tcl)
+    std::vector<const CompiledHandler*> rule_init;   // by priority, then rule order
+    Transaction scratch;   // RULE_INIT's connection: its locals are shared by every RULE_INIT, then dropped
+  };
+
   ConnVars* current_conn_vars() override;
   TclRuleScope* current_scope();
-  void load_rules();
-  void run_rule_init();
+  void build_piece();
+  void create_interp();
+  void register_commands();
+  void load_rule_at(std::size_t index);
+  void run_rule_init(const CompiledHandler& handler, Transaction& scratch);
   static int EventCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
   static int AfterCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
   static int CallCmd(ClientData data, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);
@@ -116,6 +140,7 @@ class TclRuleEngine final : public RuleEngine, private ConnVarsSource {
   std::vector<std::unique_ptr<CompiledHandler>> handlers_;
   std::unordered_map<std::string, std::vector<const CompiledHandler*>> handlers_by_rule_;
   std::unordered_map<const VirtualServer*, Dispatch> by_virtual_;
+  std::unique_ptr<BuildState> build_;   // until the build is done
   mutable std::map<std::string, Dispatch> by_rule_list_;   // virtuals that are not in config_
 };
 
