@@ -251,9 +251,15 @@ TclRuleEngine::TclRuleEngine(std::shared_ptr<const Config> config, EngineOptions
 bool TclRuleEngine::build_step(uint32_t budget_us) {
   if (build_ == nullptr) return true;
   const Tcl_WideInt start = now_us();
-  do {
+  for (int pieces = 0; build_ != nullptr && (pieces == 0 || now_us() - start < static_cast<Tcl_WideInt>(budget_us));
+       ++pieces) {
+    // The pieces before the rules take about as long as a slice (or more): each gets a slice of its
+    // own, when the caller's budget is a slice.
+    const bool large = build_->phase < BuildPhase::Rules;
+    if (large && pieces > 0 && budget_us != UINT32_MAX) break;
     build_piece();
-  } while (build_ != nullptr && now_us() - start < static_cast<Tcl_WideInt>(budget_us));
+    if (large && budget_us != UINT32_MAX) break;
+  }
   return build_ == nullptr;
 }
 
