@@ -32,6 +32,49 @@ void serialize_request_head(const RequestHead& head, std::string& out) {
   append_headers(head.headers, out);
 }
 
+namespace {
+// Consumes `expected` from the front of `rest` if it is there.
+bool take(std::string_view& rest, std::string_view expected) {
+  if (rest.substr(0, expected.size()) != expected) return false;
+  rest.remove_prefix(expected.size());
+  return true;
+}
+
+bool take_version(std::string_view& rest, int major, int minor) {
+  const char version[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + major), '.', static_cast<char>('0' + minor)};
+  return take(rest, std::string_view(version, sizeof version));
+}
+
+bool same_request_line(const RequestHead& head, std::string_view raw) {
+  return take(raw, head.method) && take(raw, " ") && take(raw, head.uri) && take(raw, " ") &&
+         take_version(raw, head.version_major, head.version_minor) && take(raw, "\r\n");
+}
+
+bool same_status_line(const ResponseHead& head, std::string_view raw) {
+  if (head.status < 100 || head.status > 999) return false;
+  const char status[] = {' ', static_cast<char>('0' + head.status / 100), static_cast<char>('0' + head.status / 10 % 10),
+                         static_cast<char>('0' + head.status % 10), ' '};
+  return take_version(raw, head.version_major, head.version_minor) && take(raw, std::string_view(status, sizeof status)) &&
+         take(raw, head.reason) && take(raw, "\r\n");
+}
+}  // namespace
+
+std::string_view request_head_bytes(const RequestHead& head, std::string& scratch) {
+  const std::string_view raw = head.headers.received_head();
+  if (!raw.empty() && same_request_line(head, raw)) return raw;
+  scratch.clear();
+  serialize_request_head(head, scratch);
+  return scratch;
+}
+
+std::string_view response_head_bytes(const ResponseHead& head, std::string& scratch) {
+  const std::string_view raw = head.headers.received_head();
+  if (!raw.empty() && same_status_line(head, raw)) return raw;
+  scratch.clear();
+  serialize_response_head(head, scratch);
+  return scratch;
+}
+
 void serialize_response_head(const ResponseHead& head, std::string& out) {
   append_version(head.version_major, head.version_minor, out);
   out.push_back(' ');

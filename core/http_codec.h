@@ -12,6 +12,11 @@ namespace irulesd {
 void serialize_request_head(const RequestHead& head, std::string& out);
 // Appends "HTTP/x.y STATUS REASON\r\n" + headers in order + "\r\n".
 void serialize_response_head(const ResponseHead& head, std::string& out);
+// The bytes of the head to forward: the head as it was received when nothing in it changed (no header
+// edited, the start line the same, every line ended in CRLF), else `scratch` cleared and filled with
+// the serialized head. Valid until the head or `scratch` changes.
+std::string_view request_head_bytes(const RequestHead& head, std::string& scratch);
+std::string_view response_head_bytes(const ResponseHead& head, std::string& scratch);
 // A rule's response (HTTP::respond / HTTP::redirect), head and body: the rule's headers in order (its
 // own Content-Length replaced by the real one, its Transfer-Encoding dropped: the codec frames the
 // body), "Server: BigIP" (unless noserver) and, for a 401, `WWW-Authenticate: Basic realm=""` as

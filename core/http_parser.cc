@@ -2,6 +2,8 @@
 
 #include "core/http_syntax.h"
 
+#include <algorithm>
+
 namespace irulesd {
 namespace {
 // Bytes a header line costs beyond its name and value: ": " and CRLF. Counting as the bytes arrive
@@ -21,7 +23,20 @@ constexpr const char* kTeNotChunked = "request whose last transfer coding is not
 constexpr const char* kVersion = "HTTP version other than 1.0 or 1.1";
 constexpr const char* kChunkEnd = "chunk data not followed by CRLF (RFC 9112 7.1)";
 
+// How far past max-header-size a head's raw bytes may go before they are refused without parsing.
+constexpr std::size_t kReceivedSlack = 4096;
+
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// Whether every LF of the head follows a CR, and it ends with an empty line: llhttp accepts a bare LF
+// as a line end, which a backend might read differently, so such a head is serialized anew.
+bool lines_end_in_crlf(std::string_view head) {
+  if (head.size() < 4 || head.substr(head.size() - 4) != "\r\n\r\n") return false;
+  for (std::size_t lf = head.find('\n'); lf != std::string_view::npos; lf = head.find('\n', lf + 1)) {
+    if (lf == 0 || head[lf - 1] != '\r') return false;
+  }
+  return true;
+}
 
 std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -44,10 +59,66 @@ HttpParser::HttpParser(Kind kind) : kind_(kind) {
   reset();
 }
 
+void HttpParser::FieldSpan::add(const char* data, std::size_t n, const char* base) {
+  if (!copied && base != nullptr) {
+    const auto off = static_cast<std::size_t>(data - base);
+    if (len == 0) {
+      at = off;
+      len = n;
+      return;
+    }
+    if (at + len == off) {
+      len += n;
+      return;
+    }
+  }
+  if (!copied) {
+    copy.assign(base != nullptr ? base + at : data, base != nullptr ? len : 0);
+    copied = true;
+  }
+  copy.append(data, n);
+}
+
+std::string_view HttpParser::FieldSpan::view(const char* base) const {
+  if (copied) return copy;
+  return base != nullptr ? std::string_view(base + at, len) : std::string_view();
+}
+
+HeaderList* HttpParser::head_target() const {
+  return request_ ? &request_->headers : response_ ? &response_->headers : nullptr;
+}
+
+// A head's bytes are copied once into its HeaderList and parsed there, so that headers are slices of
+// them; body bytes are parsed where they are. The copy stops at the size limit plus some slack for
+// what the limit does not count (the start line's method and version, blanks around values): a head
+// longer than that is refused as over max-header-size without holding more of it.
 ParseResult HttpParser::feed(const char* data, std::size_t len) {
+  // Still paused (the caller has not resumed): nothing is parsed and nothing is consumed.
+  if (llhttp_get_errno(&parser_) == HPE_PAUSED) return {ParseStop::NeedMore, 0};
+  HeaderList* headers = head_target();
+  if (!in_head_ || headers == nullptr || strict_error_ || limit_exceeded_) return execute(data, len);
+  if (!message_begun_) headers->begin_received();
+  const std::size_t cap = limits_.max_header_size + kReceivedSlack;
+  const std::size_t room = cap > headers->received_size() ? cap - headers->received_size() : 0;
+  const std::size_t take = std::min(len, room);
+  const std::size_t at = headers->append_received(data, take);
+  received_base_ = headers->received_data();
+  ParseResult result = execute(received_base_ + at, take);
+  received_base_ = nullptr;
+  if (result.stop == ParseStop::HeadComplete) {
+    const std::size_t end = at + result.consumed;
+    headers->end_received(end, lines_end_in_crlf(std::string_view(headers->received_data(), end)));
+  } else if (result.stop == ParseStop::NeedMore && take < len) {
+    fail_limit("max-header-size");
+    return {ParseStop::Error, 0};
+  }
+  return result;
+}
+
+ParseResult HttpParser::execute(const char* data, std::size_t len) {
   // A strict error leaves llhttp itself in a good state (the check failed after it), so the
   // error is kept here until reset().
-  if (strict_error_) return {ParseStop::Error, 0};
+  if (strict_error_ || limit_exceeded_) return {ParseStop::Error, 0};
   pause_reason_ = ParseStop::NeedMore;
   feed_begin_ = data;
   feed_end_ = data + len;
@@ -68,7 +139,7 @@ ParseResult HttpParser::feed(const char* data, std::size_t len) {
     llhttp_resume_after_upgrade(&parser_);
     std::size_t skipped = static_cast<std::size_t>(pos - data);
     note_consumed(data, skipped);
-    ParseResult rest = feed(pos, len - skipped);
+    ParseResult rest = execute(pos, len - skipped);
     rest.consumed += skipped;
     return rest;
   }
@@ -88,7 +159,7 @@ void HttpParser::note_consumed(const char* data, std::size_t len) {
 ParseStop HttpParser::resume_after_head() {
   resume();
   static const char kNothing = 0;
-  return feed(&kNothing, 0).stop;
+  return execute(&kNothing, 0).stop;
 }
 
 void HttpParser::reset() {
@@ -174,8 +245,8 @@ int HttpParser::check_request_head(const llhttp_t* p) {
     // backend that reads Host instead would route by a name irulesd and its rules never saw.
     const std::string_view authority = absolute_form_authority(request_->uri);
     if (!authority.empty()) {
-      const std::string* host = request_->headers.last_value("Host");
-      if (host != nullptr && !header_name_equals(trim_ows(*host), authority)) return fail_strict(kHostNotAuthority);
+      const std::optional<std::string_view> host = request_->headers.last_value("Host");
+      if (host && !header_name_equals(trim_ows(*host), authority)) return fail_strict(kHostNotAuthority);
     }
   }
   if (p->http_minor == 1 && host_count_ == 0) return fail_strict(kNoHost);
@@ -194,8 +265,7 @@ int HttpParser::on_message_begin(llhttp_t* p) {
   s.message_begun_ = true;
   s.head_bytes_ = 0;
   s.header_count_ = 0;
-  s.field_.clear();
-  s.value_.clear();
+  s.clear_field();
   s.host_count_ = 0;
   s.crlf_next_ = 2;
   if (s.request_) {
@@ -223,13 +293,13 @@ int HttpParser::on_status(llhttp_t* p, const char* at, std::size_t len) {
 
 int HttpParser::on_header_field(llhttp_t* p, const char* at, std::size_t len) {
   HttpParser& s = self(p);
-  s.field_.append(at, len);
+  s.field_.add(at, len, s.received_base_);
   return s.count_head_bytes(len);
 }
 
 int HttpParser::on_header_value(llhttp_t* p, const char* at, std::size_t len) {
   HttpParser& s = self(p);
-  s.value_.append(at, len);
+  s.value_.add(at, len, s.received_base_);
   if (int err = s.count_head_bytes(len)) return err;
   // llhttp reports an empty value as an empty span at the start of the next line: no fold.
   if (len > 0 && s.follows_line_break(at)) return s.fail_strict(kObsFold);
@@ -242,11 +312,17 @@ int HttpParser::on_header_value(llhttp_t* p, const char* at, std::size_t len) {
 int HttpParser::on_header_value_complete(llhttp_t* p) {
   HttpParser& s = self(p);
   if (++s.header_count_ > s.limits_.max_header_count) return s.fail_limit("max-header-count");
-  if (int err = s.check_field(s.field_, s.value_)) return err;
-  HeaderList* headers = s.request_ ? &s.request_->headers : s.response_ ? &s.response_->headers : nullptr;
-  if (headers) headers->add(s.field_, s.value_);
-  s.field_.clear();
-  s.value_.clear();
+  const std::string_view name = s.field_.view(s.received_base_);
+  const std::string_view value = s.value_.view(s.received_base_);
+  if (int err = s.check_field(name, value)) return err;
+  if (HeaderList* headers = s.head_target()) {
+    if (s.field_.in_received() && s.value_.in_received()) {
+      headers->add_received(s.field_.at, s.field_.len, s.value_.at, s.value_.len);
+    } else {
+      headers->add(name, value);   // a trailer, or a value llhttp reported in pieces that are not adjacent
+    }
+  }
+  s.clear_field();
   return s.count_head_bytes(kHeaderLineOverhead);
 }
 

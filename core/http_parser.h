@@ -53,6 +53,8 @@ class HttpParser {
   // For a response parser: the answered request was HEAD, so the response has no body.
   void set_expect_no_body(bool no_body) { expect_no_body_ = no_body; }
 
+  // The head's bytes are copied into the target's HeaderList (its headers are slices of them); body
+  // bytes are parsed in place.
   ParseResult feed(const char* data, std::size_t len);
   // The peer closed: completes a message delimited by EOF. Returns true if it completed one.
   bool finish();
@@ -96,6 +98,29 @@ class HttpParser {
   static int on_body(llhttp_t* p, const char* at, std::size_t len);
   static int on_message_complete(llhttp_t* p);
   static HttpParser& self(llhttp_t* p) { return *static_cast<HttpParser*>(p->data); }
+  // A header name or value as llhttp reports it, in one or more pieces: an offset and length in the
+  // received head while the pieces are adjacent there; a copy otherwise (trailers, which are parsed
+  // where they arrive, or pieces that are not adjacent).
+  struct FieldSpan {
+    std::size_t at = 0;
+    std::size_t len = 0;
+    bool copied = false;
+    std::string copy;
+    void add(const char* data, std::size_t n, const char* base);
+    std::string_view view(const char* base) const;
+    bool in_received() const { return !copied; }
+    void clear() {
+      at = len = 0;
+      copied = false;
+      copy.clear();
+    }
+  };
+  HeaderList* head_target() const;
+  ParseResult execute(const char* data, std::size_t len);
+  void clear_field() {
+    field_.clear();
+    value_.clear();
+  }
   int count_head_bytes(std::size_t len);
   int fail_limit(const char* name);
   int fail_strict(const char* reason);
@@ -115,8 +140,9 @@ class HttpParser {
   std::string* body_sink_ = nullptr;
   bool in_head_ = true;
   bool message_begun_ = false;
-  std::string field_;
-  std::string value_;
+  FieldSpan field_;
+  FieldSpan value_;
+  const char* received_base_ = nullptr;   // while a head is parsed: its received bytes (see feed)
   std::size_t head_bytes_ = 0;
   std::size_t header_count_ = 0;
   bool limit_exceeded_ = false;

@@ -30,9 +30,16 @@ int pending_socket_error(uv_tcp_t* tcp) {
   return err == 0 ? 0 : uv_translate_sys_error(err);
 }
 
+bool contains_ignoring_case(std::string_view text, std::string_view word) {
+  for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
+    if (header_name_equals(text.substr(i, word.size()), word)) return true;
+  }
+  return false;
+}
+
 bool is_websocket_upgrade(const RequestHead& head) {
-  const std::string* upgrade = head.headers.last_value("Upgrade");
-  return upgrade && strcasecmp(upgrade->c_str(), "websocket") == 0;
+  const std::optional<std::string_view> upgrade = head.headers.last_value("Upgrade");
+  return upgrade && header_name_equals(*upgrade, "websocket");
 }
 }  // namespace
 
@@ -316,6 +323,7 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
         if (!in_body && request_parser_.between_messages()) {
           head_started_ms_ = uv_now(worker_.loop());
           head_raw_.clear();
+          flush(server_);   // a corked head may point into the last message's received bytes
         }
         ParseResult r = request_parser_.feed(data + off, len - off);
         // A profile that passes oversize heads through keeps each head's raw bytes until it is parsed.
@@ -463,7 +471,7 @@ void ProxyConnection::answer_request_locally() {
 
 void ProxyConnection::send_local_response() {
   std::unique_ptr<LocalResponse> response = std::move(tx_.local_response);
-  const std::string* connection = response->headers.last_value("Connection");
+  const std::optional<std::string_view> connection = response->headers.last_value("Connection");
   const bool keep_alive = request_keep_alive_ && request_parser_.keep_alive() && !draining_ && !response->reset &&
                           !(connection && connection_says_close(*connection));
   if (!keep_alive) request_keep_alive_ = false;
@@ -591,7 +599,7 @@ void ProxyConnection::on_server_connected(Socket* socket) {
     resend_head_ = false;
     count_outstanding_request();
     ++server_->requests;
-    send(server_, request_head_buf_.data(), request_head_buf_.size());
+    send(server_, request_head_out_.data(), request_head_out_.size());
     state_ = State::AwaitingResponse;
     return;
   }
@@ -635,9 +643,8 @@ void ProxyConnection::send_request_head() {
   }
   ++server_->requests;
   if (vs_.oneconnect && tx_.oneconnect_reuse) keep_server_connection_open();
-  request_head_buf_.clear();
-  serialize_request_head(request_, request_head_buf_);
-  send(server_, request_head_buf_.data(), request_head_buf_.size());
+  request_head_out_ = request_head_bytes(request_, request_head_buf_);
+  send(server_, request_head_out_.data(), request_head_out_.size());
   if (request_body_.ready) {
     request_body_.ready = false;
     send_owned(server_, std::move(collected));
@@ -663,7 +670,7 @@ void ProxyConnection::keep_server_connection_open() {
   for (const Header& header : request_.headers.items()) {
     if (!header_name_equals(header.name, "Connection")) continue;
     close = close || connection_says_close(header.value);
-    keep_alive = keep_alive || strcasestr(header.value.c_str(), "keep-alive") != nullptr;
+    keep_alive = keep_alive || contains_ignoring_case(header.value, "keep-alive");
   }
   if (close) {
     std::vector<std::string> values = request_.headers.values("Connection");
@@ -708,6 +715,8 @@ void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
       break;
     }
     bool in_body = !response_parser_.in_head();
+    // A corked head (e.g. a 100 Continue's) may point into the received bytes the next head replaces.
+    if (!in_body && response_parser_.between_messages()) flush(client_);
     if (in_body && !collecting_response_) {
       response_parser_.set_body_sink(response_body_.rechunk ? &response_body_.pending : nullptr);
     }
@@ -795,9 +804,8 @@ void ProxyConnection::release_response_head() {
     tx_.http_collect = Collect{};
     frame_collected_body(response_.headers, response_body_, response_parser_, collected);
   }
-  response_head_buf_.clear();
-  serialize_response_head(response_, response_head_buf_);
-  send(client_, response_head_buf_.data(), response_head_buf_.size());
+  const std::string_view head = response_head_bytes(response_, response_head_buf_);
+  send(client_, head.data(), head.size());
   if (response_body_.ready) {
     response_body_.ready = false;
     send_owned(client_, std::move(collected));
@@ -926,6 +934,7 @@ void ProxyConnection::enter_tunnel() {
   response_ = ResponseHead{};
   std::string().swap(request_head_buf_);
   std::string().swap(response_head_buf_);
+  request_head_out_ = {};
   // Whatever the client sent after the head is already tunnel payload.
   if (!stash_.empty()) {
     std::string pending = std::move(stash_);

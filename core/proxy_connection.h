@@ -252,7 +252,8 @@ class ProxyConnection {
   State state_ = State::ReadingRequest;
   std::string stash_;             // client bytes received but not yet processed
   // Serialized heads, one per direction so that a corked response head survives the next request's.
-  std::string request_head_buf_;
+  std::string request_head_buf_;     // a serialized head (when it cannot go out as received)
+  std::string_view request_head_out_;   // the request head as sent: its bytes again for a resend
   std::string response_head_buf_;
   bool corked_ = false;
   std::string server_target_;     // lb_target() of the current server connection

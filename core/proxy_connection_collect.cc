@@ -72,8 +72,8 @@ void ProxyConnection::frame_collected_body(HeaderList& headers, CollectedBody& b
     if (!payload.empty()) payload = fmt::format("{:x}\r\n{}\r\n", payload.size(), payload);
     return;
   }
-  const std::string* length = headers.last_value("Content-Length");
-  const uint64_t declared = length ? std::strtoull(length->c_str(), nullptr, 10) : body.input_bytes;
+  const std::optional<std::string_view> length = headers.last_value("Content-Length");
+  const uint64_t declared = length ? std::strtoull(std::string(*length).c_str(), nullptr, 10) : body.input_bytes;
   headers.replace("Content-Length", std::to_string(declared - body.input_bytes + payload.size()));
 }
 

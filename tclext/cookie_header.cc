@@ -145,28 +145,9 @@ std::string without_cookie(std::string_view text, const Cookie& c) {
 }
 
 void set_header_at(HeaderList& headers, std::size_t index, std::string_view name, std::string_view value) {
-  std::vector<Header> items = headers.items();
-  headers.clear();
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i == index) {
-      headers.add(name, value);
-    } else {
-      headers.add(items[i].name, items[i].value);
-    }
-  }
+  headers.set_at(index, name, value);
 }
 
-void remove_header_at(HeaderList& headers, std::size_t index) {
-  const std::string name = headers.items()[index].name;
-  if (headers.count(name) == 1) {   // the only one of its name: no rebuild needed
-    headers.remove(name);
-    return;
-  }
-  std::vector<Header> items = headers.items();
-  headers.clear();
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i != index) headers.add(items[i].name, items[i].value);
-  }
-}
+void remove_header_at(HeaderList& headers, std::size_t index) { headers.remove_at(index); }
 
 }  // namespace irulesd::tclext::cookie

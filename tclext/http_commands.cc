@@ -64,8 +64,8 @@ Tcl_Obj* string_list(const std::vector<std::string>& items) {
 }
 
 int header_value(Tcl_Interp* interp, const HeaderList& headers, std::string_view name) {
-  const std::string* value = headers.last_value(name);
-  set_result(interp, value ? std::string_view(*value) : std::string_view());
+  const std::optional<std::string_view> value = headers.last_value(name);
+  set_result(interp, value.value_or(std::string_view()));
   return TCL_OK;
 }
 

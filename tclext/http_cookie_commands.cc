@@ -60,7 +60,7 @@ int text_error(Tcl_Interp* interp, std::string_view what, std::string_view name)
                                    "\" contains CR, LF, NUL or \";\"");
 }
 
-std::string header_text(const Jar& jar, const Cookie& c) { return jar.headers->items()[c.header].value; }
+std::string header_text(const Jar& jar, const Cookie& c) { return std::string(jar.headers->items()[c.header].value); }
 
 // Replaces the header holding `c` by `text`; a request header left without a cookie goes.
 void commit(const Jar& jar, const Cookie& c, const std::string& text) {
@@ -396,7 +396,7 @@ int InsertSub(const Jar& jar, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[
   const auto& items = jar.headers->items();
   for (std::size_t i = items.size(); i-- > 0;) {
     if (!header_name_equals(items[i].name, "Cookie")) continue;
-    std::string joined = items[i].value;
+    std::string joined(items[i].value);
     if (joined.find_first_not_of(" \t") != std::string::npos) joined.append("; ");
     joined.append(text);
     cookie::set_header_at(*jar.headers, i, items[i].name, joined);

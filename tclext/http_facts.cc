@@ -96,8 +96,8 @@ bool is_redirect_status(int status) {
 bool basic_credentials(const HeaderList& headers, std::string& user, std::string& password) {
   user.clear();
   password.clear();
-  const std::string* value = headers.last_value("Authorization");
-  if (value == nullptr) return false;
+  const std::optional<std::string_view> value = headers.last_value("Authorization");
+  if (!value) return false;
   const std::string_view text = trim(*value);
   const std::size_t space = text.find_first_of(kSpaces);
   if (space == std::string_view::npos || !iequals(text.substr(0, space), "Basic")) return false;

@@ -25,7 +25,11 @@ constexpr const char* kFile = "/etc/irulesd/bigip.conf";
 struct Outcome {
   RuleOutcome outcome;
   std::vector<std::string> log;   // messages, without the line prefix
-  std::vector<Header> headers;    // the head the event acted on, afterwards
+  struct OwnedHeader {
+    std::string name;
+    std::string value;
+  };
+  std::vector<OwnedHeader> headers;    // the head the event acted on, afterwards (copies: the list is gone)
   std::string uri;
   Transaction tx;
 };
@@ -64,7 +68,7 @@ Outcome run(Event event, const std::string& script, const std::vector<Header>& h
     if (event == Event::HttpResponse) tx.response = &response;
     tx.pool_states = g_pool_states;
     out.outcome = engine.fire(config->virtuals.front(), event, tx);
-    out.headers = list.items();
+    for (const Header& h : list.items()) out.headers.push_back({std::string(h.name), std::string(h.value)});
     out.uri = request.uri;
     tx.rule_scope.reset();
     out.tx.selected_pool = tx.selected_pool;

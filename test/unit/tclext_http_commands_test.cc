@@ -25,10 +25,16 @@ namespace {
 constexpr const char* kFile = "/etc/irulesd/bigip.conf";
 
 // The exchange a rule fires on: GET /a/b.html?x=1 HTTP/1.1 and, in the response events, a 200.
+// Headers given by value: a Header is views, and these are often built from temporaries.
+struct OwnedHeader {
+  std::string name;
+  std::string value;
+};
+
 struct Msg {
   Event event = Event::HttpRequest;
-  std::vector<Header> request_headers;
-  std::vector<Header> response_headers;
+  std::vector<OwnedHeader> request_headers;
+  std::vector<OwnedHeader> response_headers;
   std::string uri = "/a/b.html?x=1";
   int request_minor = 1;
   int status = 200;
@@ -46,7 +52,7 @@ struct Fired {
 
 std::vector<std::string> lines(const HeaderList& headers) {
   std::vector<std::string> out;
-  for (const Header& h : headers.items()) out.push_back(h.name + ": " + h.value);
+  for (const Header& h : headers.items()) out.push_back(std::string(h.name) + ": " + std::string(h.value));
   return out;
 }
 
@@ -66,10 +72,10 @@ Fired fire(const Msg& m, const std::string& script) {
     request.method = "GET";
     request.uri = m.uri;
     request.version_minor = m.request_minor;
-    for (const Header& h : m.request_headers) request.headers.add(h.name, h.value);
+    for (const OwnedHeader& h : m.request_headers) request.headers.add(h.name, h.value);
     response.status = m.status;
     response.version_minor = m.response_minor;
-    for (const Header& h : m.response_headers) response.headers.add(h.name, h.value);
+    for (const OwnedHeader& h : m.response_headers) response.headers.add(h.name, h.value);
     const unsigned bit = 1u << static_cast<unsigned>(m.event);
     const unsigned response_events = (1u << static_cast<unsigned>(Event::HttpResponse)) |
                                      (1u << static_cast<unsigned>(Event::HttpResponseData)) |
@@ -619,10 +625,10 @@ TEST_CASE("HTTP::query reads and sets the query string", "[http-commands]") {
 TEST_CASE("HTTP::is_keepalive follows the version and Connection", "[http-commands]") {
   struct KeepAlive {
     int request_minor;
-    std::vector<Header> request;
+    std::vector<OwnedHeader> request;
     bool response_event;
     int response_minor;
-    std::vector<Header> response;
+    std::vector<OwnedHeader> response;
     const char* result;
   };
   const KeepAlive cases[] = {
@@ -686,7 +692,7 @@ TEST_CASE("HTTP::request gives the request head as text", "[http-commands]") {
 
 TEST_CASE("HTTP::username and HTTP::password decode Basic credentials", "[http-commands]") {
   struct Auth {
-    std::vector<Header> headers;
+    std::vector<OwnedHeader> headers;
     const char* user;
     const char* password;
   };
