@@ -6,9 +6,13 @@
 # read by irulesd from irules/RULE.tcl (allow-ws). The config always carries what the 30-line rule needs:
 # pools web_pool and api_pool (both over the two backends) and data groups admin_clients (ip) and
 # blocked_hosts (string), so a rule that names them loads; they cost nothing when unused.
+# IRULESD_ONECONNECT=1 adds BIG-IP's /Common/oneconnect profile to the virtual: server connections are
+# kept and reused across client connections, as nginx's `upstream keepalive` does in compare.sh.
 set -euo pipefail
 bin=$1 port=$2 b1=$3 b2=$4 dir=$5 workers=${6:-1} rule=${7:-allow-ws}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+profiles="/Common/http { } /Common/tcp { }"
+if [ "${IRULESD_ONECONNECT:-0}" = 1 ]; then profiles="$profiles /Common/oneconnect { }"; fi
 members="members { /Common/b1:${b1##*:} { address ${b1%%:*} } /Common/b2:${b2##*:} { address ${b2%%:*} } }"
 {
   cat <<CONF
@@ -36,7 +40,7 @@ ltm virtual /Common/bench_vs {
     destination /Common/127.0.0.1:${port}
     ip-protocol tcp
     pool /Common/bench_pool
-    profiles { /Common/http { } /Common/tcp { } }
+    profiles { $profiles }
     rules { /Common/${rule} }
     source 0.0.0.0/0
 }
