@@ -135,6 +135,13 @@ void ProxyConnection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) 
   // One read buffer per worker: every read is processed (or copied) before the callback returns,
   // so an idle connection holds no buffer at all.
   Socket* socket = static_cast<Socket*>(handle->data);
+  if (socket->owner == nullptr) {
+    // Parked: whatever an idle server sends is thrown away with its connection.
+    thread_local char scratch[256];
+    buf->base = scratch;
+    buf->len = sizeof scratch;
+    return;
+  }
   buf->base = socket->owner->worker_.read_buffer();
   buf->len = Worker::kReadBufferSize;
 }
@@ -142,6 +149,10 @@ void ProxyConnection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) 
 void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   Socket* socket = static_cast<Socket*>(stream->data);
   ProxyConnection* self = socket->owner;
+  if (self == nullptr) {   // parked in the OneConnect pool: a byte or a close ends it
+    if (nread != 0) socket->pool->parked_read(socket->parked);
+    return;
+  }
   if (self->state_ == State::Closing) return;
   self->last_activity_ms_ = uv_now(self->worker_.loop());
   Cork cork(*self);   // everything this read causes is written when the callback ends
@@ -613,11 +624,15 @@ void ProxyConnection::attach_server(Socket* socket) {
   server_target_ = connecting_target_;
   server_keep_alive_ = false;
   server_reused_ = false;
-  sockaddr_storage local{};
-  int len = sizeof local;
-  uv_tcp_getsockname(&server_->tcp, reinterpret_cast<sockaddr*>(&local), &len);
-  tx_.server_local_addr = address_string(local);
-  tx_.server_local_port = address_port(local);
+  if (server_->local_addr.empty()) {
+    sockaddr_storage local{};
+    int len = sizeof local;
+    uv_tcp_getsockname(&server_->tcp, reinterpret_cast<sockaddr*>(&local), &len);
+    server_->local_addr = address_string(local);
+    server_->local_port = address_port(local);
+  }
+  tx_.server_local_addr = server_->local_addr;
+  tx_.server_local_port = server_->local_port;
   tx_.server_connected = true;
   server_connection_counted(true);
   remember_persistence();

@@ -203,8 +203,8 @@ bool ProxyConnection::reuse_pooled_server() {
   uv_tcp_t* tcp = worker_.server_pool().take(reuse_key());
   if (tcp == nullptr) return false;
   auto* socket = static_cast<Socket*>(tcp->data);
-  socket->owner = this;
-  socket->reading = false;
+  socket->owner = this;   // still reading, as it was parked
+  socket->parked = nullptr;
   ++open_handles_;
   attach_server(socket);
   server_reused_ = true;
@@ -258,10 +258,14 @@ bool ProxyConnection::park_server() {
     parking.idle_timeout_ms = uint64_t{profile.idle_timeout_override_s} * 1000;
   }
   Socket* socket = server_;
-  set_reading(socket, false);
-  if (!worker_.server_pool().park(&socket->tcp, &ProxyConnection::on_parked_socket_closed, reuse_key(), parking)) {
-    return false;
-  }
+  ServerConnectionPool& pool = worker_.server_pool();
+  ServerConnectionPool::Entry* entry =
+      pool.park(&socket->tcp, &ProxyConnection::on_parked_socket_closed, reuse_key(), parking);
+  if (entry == nullptr) return false;
+  set_reading(socket, true);   // a close while parked must be seen (backpressure may have stopped reads)
+  socket->owner = nullptr;
+  socket->parked = entry;
+  socket->pool = &pool;
   // Detached, not closed: SERVER_CLOSED fires only when a connection closes while it is ours.
   server_ = nullptr;
   server_target_.clear();

@@ -12,23 +12,16 @@ ServerConnectionPool::~ServerConnectionPool() {
   }
 }
 
-bool ServerConnectionPool::park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string key, const Parking& parking) {
+ServerConnectionPool::Entry* ServerConnectionPool::park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string key,
+                                                        const Parking& parking) {
   uint32_t& kept = per_profile_[parking.profile];
-  if (kept >= parking.max_size) return false;
-  auto* entry = new Entry{tcp, tcp->data, on_closed, this, std::move(key), parking.profile,
+  if (kept >= parking.max_size) return nullptr;
+  auto* entry = new Entry{tcp, on_closed, this, std::move(key), parking.profile,
                           parking.idle_timeout_ms == 0 ? 0 : uv_now(loop_) + parking.idle_timeout_ms};
-  // Reading while parked is how a server's close (or a byte it should not send) is noticed at once,
-  // instead of when the next request is written into a dead connection.
-  tcp->data = entry;
-  if (uv_read_start(reinterpret_cast<uv_stream_t*>(tcp), &on_alloc, &on_read) != 0) {
-    tcp->data = entry->owner_data;
-    delete entry;
-    return false;
-  }
   ++kept;
   ++count_;
   idle_[entry->key].push_back(entry);
-  return true;
+  return entry;
 }
 
 uv_tcp_t* ServerConnectionPool::take(const std::string& key) {
@@ -38,8 +31,6 @@ uv_tcp_t* ServerConnectionPool::take(const std::string& key) {
   Entry* entry = it->second.back();
   unlink(entry);
   uv_tcp_t* tcp = entry->tcp;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp));
-  tcp->data = entry->owner_data;
   delete entry;
   ++reused_;
   return tcp;
@@ -61,19 +52,6 @@ void ServerConnectionPool::close_all() {
   for (Entry* entry : all) close_entry(entry);
 }
 
-void ServerConnectionPool::on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
-  // Whatever an idle server sends is thrown away with its connection: a small scratch buffer will do.
-  thread_local char scratch[256];
-  buf->base = scratch;
-  buf->len = sizeof scratch;
-}
-
-void ServerConnectionPool::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
-  if (nread == 0) return;
-  auto* entry = static_cast<Entry*>(stream->data);
-  entry->pool->close_entry(entry);
-}
-
 void ServerConnectionPool::unlink(Entry* entry) {
   std::vector<Entry*>& entries = idle_[entry->key];
   entries.erase(std::find(entries.begin(), entries.end(), entry));
@@ -85,8 +63,6 @@ void ServerConnectionPool::unlink(Entry* entry) {
 void ServerConnectionPool::close_entry(Entry* entry) {
   unlink(entry);
   uv_tcp_t* tcp = entry->tcp;
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp));
-  tcp->data = entry->owner_data;
   uv_close_cb on_closed = entry->on_closed;
   delete entry;
   uv_close(reinterpret_cast<uv_handle_t*>(tcp), on_closed);

@@ -27,13 +27,19 @@ class ServerConnectionPool {
     uint32_t max_size = 0;        // idle connections the profile may keep on this worker
     uint64_t idle_timeout_ms = 0; // closed after this long unused; 0 = never
   };
-  // Keeps `tcp` (connected, reads stopped, nothing queued to it) for reuse under `key`. While parked
-  // the pool reads it: a byte or a close from the server ends it (an idle server has nothing to say).
-  // When the pool closes it, `on_closed` runs with handle->data as it was at park(), to free the memory
-  // around the handle. False when the profile is at max-size: the caller keeps it and closes it.
-  bool park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string key, const Parking& parking);
-  // The most recently parked connection under `key`, or null. handle->data is as it was at park().
+  struct Entry;
+  // Keeps `tcp` (connected, nothing queued to it) for reuse under `key`. The caller goes on reading it
+  // with its own callbacks, and reports whatever a parked connection reads with parked_read(): a byte
+  // or a close from the server ends it (an idle server has nothing to say). Reading on, rather than
+  // switching to callbacks of the pool's, saves the two epoll_ctl calls that each stop and restart of
+  // a libuv read cost: four per reuse. handle->data is not touched; when the pool closes the handle,
+  // `on_closed` runs to free the memory around it. Null when the profile is at max-size: the caller
+  // keeps it and closes it.
+  Entry* park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string key, const Parking& parking);
+  // The most recently parked connection under `key`, or null; reading as it was when parked.
   uv_tcp_t* take(const std::string& key);
+  // A parked connection read something (bytes, EOF or an error): it is closed.
+  void parked_read(Entry* entry) { close_entry(entry); }
   // Closes connections idle past their timeout (the worker calls it once a second).
   void sweep(uint64_t now_ms);
   // Worker stop: closes every parked connection.
@@ -42,18 +48,17 @@ class ServerConnectionPool {
   std::size_t idle_count() const { return count_; }
   uint64_t reused() const { return reused_; }
 
- private:
+ public:
+  // A parked connection (the caller keeps a pointer to report reads with parked_read()).
   struct Entry {
     uv_tcp_t* tcp;
-    void* owner_data;      // handle->data outside the pool
     uv_close_cb on_closed;
     ServerConnectionPool* pool;
     std::string key;
     std::string profile;
     uint64_t expires_ms;   // 0 = never
   };
-  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
-  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+ private:
   // Takes the entry out of the indexes; the handle is the caller's again.
   void unlink(Entry* entry);
   void close_entry(Entry* entry);
