@@ -172,7 +172,7 @@ TEST_CASE("config: inline rule kept byte-exact with its start line", "[config]")
   CHECK(c->rules[0].loc.line == 3);
 }
 
-TEST_CASE("config: inline rules not attached are still loaded; file rules only when named", "[config]") {
+TEST_CASE("config: inline rules not attached are still loaded, file rules only when named", "[config]") {
   TempDir dir;
   dir.write("used.tcl", "when HTTP_REQUEST { }\n");
   dir.write("unused.tcl", "this is { not even valid\n");

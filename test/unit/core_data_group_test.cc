@@ -110,7 +110,7 @@ TEST_CASE("data-group: a string group with quoted keys and values, sorted into e
   CHECK(c->data_groups[2].type == DataGroupType::Integer);
 }
 
-TEST_CASE("data-group: ip keys are canonical networks, IPv4 before IPv6; integer keys by value", "[class]") {
+TEST_CASE("data-group: ip keys are canonical networks, IPv4 before IPv6, integer keys by value", "[class]") {
   auto c = parse_ok(
       "ltm data-group internal nets {\n"
       "    records {\n"

@@ -17,7 +17,7 @@ TEST_CASE("header lookups ignore case and return the last occurrence", "[core][h
   REQUIRE(h.values("X-Tag") == std::vector<std::string>{"one", "two"});
 }
 
-TEST_CASE("header order and duplicates are kept; names keep their spelling", "[core][headers]") {
+TEST_CASE("header order and duplicates are kept, names keep their spelling", "[core][headers]") {
   HeaderList h;
   h.add("B", "1");
   h.add("a", "2");

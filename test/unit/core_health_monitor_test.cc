@@ -129,7 +129,7 @@ TEST_CASE("a tcp monitor marks a member down after its timeout and up again at o
   CHECK(uv_loop_close(&loop) == 0);
 }
 
-TEST_CASE("an http monitor follows recv and recv-disable; a target it no longer watches is up", "[monitor]") {
+TEST_CASE("an http monitor follows recv and recv-disable, a target it no longer watches is up", "[monitor]") {
   LogCapture log;
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -225,7 +225,7 @@ TEST_CASE("HSL UDP: every message is one datagram, in order", "[hsl]") {
   CHECK(f.finish());
 }
 
-TEST_CASE("HSL UDP: round robin per message over two members; port 0 and address-less members skipped", "[hsl]") {
+TEST_CASE("HSL UDP: round robin per message over two members, port 0 and address-less members skipped", "[hsl]") {
   Fixture f;
   UdpReceiver a(&f.loop), b(&f.loop);
   auto config = pool_config({{"127.0.0.1", a.port}, {"127.0.0.1", 0}, {"", 514}, {"127.0.0.1", b.port}});
@@ -343,7 +343,7 @@ TEST_CASE("HSL TCP: lines arrive in order on one connection, queued until it is 
   CHECK(f.finish());
 }
 
-TEST_CASE("HSL TCP: round robin over the connected members; one connection per member", "[hsl]") {
+TEST_CASE("HSL TCP: round robin over the connected members, one connection per member", "[hsl]") {
   Fixture f;
   TcpCollector a(&f.loop), b(&f.loop);
   auto config = pool_config({{"127.0.0.1", a.port}, {"127.0.0.1", b.port}});
@@ -384,7 +384,7 @@ TEST_CASE("HSL TCP: a member that is down gets nothing while another is connecte
   CHECK(f.finish());
 }
 
-TEST_CASE("HSL TCP: reconnects after the collector restarts; logged once per state change", "[hsl]") {
+TEST_CASE("HSL TCP: reconnects after the collector restarts, logged once per state change", "[hsl]") {
   LogCapture log;
   Fixture f(fast_options());
   TcpCollector c(&f.loop);
@@ -419,7 +419,7 @@ TEST_CASE("HSL TCP: reconnects after the collector restarts; logged once per sta
   CHECK(f.finish());
 }
 
-TEST_CASE("HSL TCP: the queue bound drops and counts what does not fit; the rest goes out later", "[hsl]") {
+TEST_CASE("HSL TCP: the queue bound drops and counts what does not fit, the rest goes out later", "[hsl]") {
   LogCapture log;
   HslOptions options = fast_options();
   options.queue_limit = 100;

@@ -15,7 +15,7 @@ struct RequestFixture {
 };
 }  // namespace
 
-TEST_CASE("request head pauses at its end; body bytes are left for the caller", "[core][http]") {
+TEST_CASE("request head pauses at its end, body bytes are left for the caller", "[core][http]") {
   RequestFixture f;
   std::string wire = "POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2\r\n\r\nhello";
   ParseResult r = f.parser.feed(wire.data(), wire.size());

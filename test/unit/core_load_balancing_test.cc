@@ -115,7 +115,7 @@ TEST_CASE("a connection limit makes a full member ineligible", "[lb]") {
   CHECK(lb_active_count(pool.candidates) == 0);
 }
 
-TEST_CASE("fastest picks the fewest outstanding requests; fastest-app-response the quickest", "[lb]") {
+TEST_CASE("fastest picks the fewest outstanding requests, fastest-app-response the quickest", "[lb]") {
   Pool pool(3);
   pool.members[0].outstanding_requests = 3;
   pool.members[1].outstanding_requests = 1;
@@ -127,7 +127,7 @@ TEST_CASE("fastest picks the fewest outstanding requests; fastest-app-response t
   CHECK(pool.shares(policy(LbMethod::FastestAppResponse), 3) == std::vector<int>{0, 0, 3});
 }
 
-TEST_CASE("observed favours the members with fewer sampled connections; predictive the improving ones",
+TEST_CASE("observed favours the members with fewer sampled connections, predictive the improving ones",
           "[lb]") {
   Pool pool(2);
   pool.members[0].sampled_connections = 9;   // ratio (10 - 9) * 2 = 2

@@ -169,7 +169,7 @@ TEST_CASE("a head whose raw bytes run far past max-header-size is refused withou
   CHECK(r.head.headers.received_size() <= 1024 + 4096);
 }
 
-TEST_CASE("a response head nothing changed goes out as received; a changed status does not", "[core][http]") {
+TEST_CASE("a response head nothing changed goes out as received, a changed status does not", "[core][http]") {
   const std::string head = "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\n";
   Response r;
   const std::string wire = head + "ok";

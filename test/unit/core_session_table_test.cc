@@ -95,7 +95,7 @@ TEST_CASE("session table: add, replace and set's timeouts (0 keeps, a write with
   CHECK(f.table.timeout(kMain, "new", false) == std::optional<uint32_t>(180));
 }
 
-TEST_CASE("session table: add touches an existing entry unless -notouch; set -notouch keeps the idle clock", "[table]") {
+TEST_CASE("session table: add touches an existing entry unless -notouch, set -notouch keeps the idle clock", "[table]") {
   Fixture f;
   f.set("k", "v", 10);
   advance_ms(8000);
@@ -171,7 +171,7 @@ TEST_CASE("session table: timeout and lifetime settings and remaining time", "[t
   CHECK(f.table.size() == 0);
 }
 
-TEST_CASE("session table: subtables are separate namespaces; keys, count, delete", "[table]") {
+TEST_CASE("session table: subtables are separate namespaces, keys, count, delete", "[table]") {
   Fixture f;
   const TableName s = TableName::sub("s");
   f.set("a", "main");

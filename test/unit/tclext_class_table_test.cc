@@ -308,7 +308,7 @@ TEST_CASE("matchclass and findclass", "[class]") {
   });
 }
 
-TEST_CASE("class runs in RULE_INIT; table and session do not", "[class]") {
+TEST_CASE("class runs in RULE_INIT, table and session do not", "[class]") {
   TableOnFakeClock table;
   // Named literally, the rule does not load; reached through a variable, the call fails when it runs.
   for (const char* command : {"table", "session"}) {
@@ -357,7 +357,7 @@ TEST_CASE("table set, add, replace, lookup", "[table]") {
   });
 }
 
-TEST_CASE("table timeouts and lifetimes expire on the clock; lookup touches unless -notouch", "[table]") {
+TEST_CASE("table timeouts and lifetimes expire on the clock, lookup touches unless -notouch", "[table]") {
   TableOnFakeClock table;
   check_results({{"table set a 1 10", "1"}, {"table set b 2 indefinite 15", "2"}, {"table set c 3", "3"}});
   fake_ms += 9000;

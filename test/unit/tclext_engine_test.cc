@@ -520,7 +520,7 @@ TEST_CASE("a failing RULE_INIT is logged and the rule stays loaded", "[tclext]")
   CHECK(messages[1] == "served");
 }
 
-TEST_CASE("event disable is per rule and per connection; event enable, info and name", "[tclext]") {
+TEST_CASE("event disable is per rule and per connection, event enable, info and name", "[tclext]") {
   LogCapture log;
   Harness h({{"/Common/a",
               "when HTTP_REQUEST { log -noname local0. \"a [event name] [event info]\"\n event disable }\n"

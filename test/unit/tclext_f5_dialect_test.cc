@@ -141,7 +141,7 @@ TEST_CASE("F5 operators bind like eq, not like !, and/or like && and ||", "[f5-d
   });
 }
 
-TEST_CASE("every kind of operand; operator words inside operands stay as written", "[f5-dialect]") {
+TEST_CASE("every kind of operand, operator words inside operands stay as written", "[f5-dialect]") {
   check_translations({
       {"if {${a b} contains x} {}", "if {f5_contains(${a b}, x)} {}"},
       {"if {$arr(idx) contains \"x\"} {}", "if {f5_contains($arr(idx), \"x\")} {}"},

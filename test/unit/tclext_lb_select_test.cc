@@ -82,7 +82,7 @@ TEST_CASE("LB::select chooses by the pool's method, pins the member and returns 
   CHECK(r.selected_port == 80);
 }
 
-TEST_CASE("LB::select twice gives the same choice; eval of its answer keeps it", "[lb_select]") {
+TEST_CASE("LB::select twice gives the same choice, eval of its answer keeps it", "[lb_select]") {
   Result r = run(Event::HttpRequest,
                  "set a [LB::select]\n"
                  "set b [LB::select]\n"
@@ -131,7 +131,7 @@ TEST_CASE("LB::select errors", "[lb_select]") {
         "/etc/irulesd/bigip.conf:2: rule /Common/r: command \"LB::select\" is not valid in event HTTP_RESPONSE");
 }
 
-TEST_CASE("translate enable is a no-op; disable and forward are runtime errors that say why", "[lb_select][translate]") {
+TEST_CASE("translate enable is a no-op, disable and forward are runtime errors that say why", "[lb_select][translate]") {
   Result enable = run(Event::ClientAccepted,
                       "translate address enable\ntranslate port enable\ntranslate service enable\n"
                       "log -noname local0. \"ok <[translate address enable]>\"");

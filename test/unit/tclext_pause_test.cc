@@ -84,7 +84,7 @@ struct Conn {
 
 }  // namespace
 
-TEST_CASE("after MS pauses the handler; resume goes on with its variables, then the later handlers", "[pause]") {
+TEST_CASE("after MS pauses the handler, resume goes on with its variables, then the later handlers", "[pause]") {
   LogCapture log;
   Harness h({{"/Common/a", "when HTTP_REQUEST {\n"
                            "  set who [HTTP::uri]\n"
@@ -160,7 +160,7 @@ TEST_CASE("connections pause independently, each with its own variables", "[paus
   CHECK(messages[3] == "response 1001");
 }
 
-TEST_CASE("a connection closed while paused frees its coroutine; the engine goes on", "[pause]") {
+TEST_CASE("a connection closed while paused frees its coroutine, the engine goes on", "[pause]") {
   LogCapture log;
   Harness h({{"/Common/r", "when HTTP_REQUEST {\n"
                            "  set big [string repeat x 100000]\n"

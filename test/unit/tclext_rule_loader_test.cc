@@ -302,7 +302,7 @@ TEST_CASE("a pool named literally must exist in the config", "[tclext]") {
   Tcl_DeleteInterp(interp);
 }
 
-TEST_CASE("events of modules irulesd lacks are named as unsupported; top-level timing is accepted", "[tclext]") {
+TEST_CASE("events of modules irulesd lacks are named as unsupported, top-level timing is accepted", "[tclext]") {
   Loaded ssl = load("when CLIENTSSL_HANDSHAKE { log local0. hi }\n");
   REQUIRE(ssl.errors.size() == 1);
   CHECK(ssl.errors[0].message == "rule /Common/r: event CLIENTSSL_HANDSHAKE is not supported by irulesd");

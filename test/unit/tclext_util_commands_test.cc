@@ -285,7 +285,7 @@ TEST_CASE("md5: RFC 1321 test suite", "[util-commands]") {
   CHECK(t.ok("string length [md5 abc]") == "16");   // binary, not hex
 }
 
-TEST_CASE("sha1: RFC 3174 tests; sha256, sha384, sha512: FIPS 180-2 'abc'", "[util-commands]") {
+TEST_CASE("sha1: RFC 3174 tests, sha256, sha384, sha512: FIPS 180-2 'abc'", "[util-commands]") {
   Interp t;
   CHECK(t.hex("sha1 abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
   CHECK(t.hex("sha1 abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
