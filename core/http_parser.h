@@ -116,6 +116,7 @@ class HttpParser {
     }
   };
   HeaderList* head_target() const;
+  static const llhttp_settings_t& settings();
   ParseResult execute(const char* data, std::size_t len);
   void clear_field() {
     field_.clear();
@@ -131,7 +132,7 @@ class HttpParser {
   int check_request_head(const llhttp_t* p);
 
   llhttp_t parser_;
-  llhttp_settings_t settings_;
+
   Kind kind_;
   HeadLimits limits_;
   RequestHead* request_ = nullptr;

@@ -58,11 +58,11 @@ ProxyConnection::ProxyConnection(Worker& worker, std::shared_ptr<WorkerVersion> 
       keeps_raw_head_(vs.http.oversize_client_headers == OversizeAction::PassThrough ||
                       vs.http.excess_client_headers == OversizeAction::PassThrough) {
   HeadLimits limits{vs.http.max_header_size, vs.http.max_header_count};
-  request_parser_.set_limits(limits);
-  request_parser_.set_request_target(&request_);
+  http_->request_parser.set_limits(limits);
+  http_->request_parser.set_request_target(&http_->request);
   // Response heads from our own members are trusted more, but still bounded.
-  response_parser_.set_limits(HeadLimits{std::max<std::size_t>(limits.max_header_size, 65536), 256});
-  response_parser_.set_response_target(&response_);
+  http_->response_parser.set_limits(HeadLimits{std::max<std::size_t>(limits.max_header_size, 65536), 256});
+  http_->response_parser.set_response_target(&http_->response);
   tx_.virtual_name = vs.name;
   tx_.services = worker.services();
   tx_.worker_index = worker.index();
@@ -311,16 +311,16 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
     if (paused_) return off;   // a rule waits (after MS): the rest waits in the stash
     switch (state_) {
       case State::CollectingBody: {
-        ParseResult r = request_parser_.feed(data + off, len - off);
+        ParseResult r = http_->request_parser.feed(data + off, len - off);
         off += r.consumed;
         if (r.stop == ParseStop::Error) {
           log_line(LogLevel::Warning, "Malformed request body from {}:{} on {}: {}; connection reset",
-                   tx_.client_addr, tx_.client_port, vs_.name, request_parser_.error_reason());
+                   tx_.client_addr, tx_.client_port, vs_.name, http_->request_parser.error_reason());
           reset_client();
           return len;
         }
-        if (r.stop == ParseStop::MessageComplete) request_body_.complete = true;
-        if (request_body_.complete || collect_reached(tx_.http_collect)) {
+        if (r.stop == ParseStop::MessageComplete) http_->request_body.complete = true;
+        if (http_->request_body.complete || collect_reached(tx_.http_collect)) {
           request_collected();
         } else if (r.stop == ParseStop::NeedMore) {
           return len;
@@ -330,18 +330,18 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
       case State::ReadingRequest:
       case State::ForwardingBody: {
         bool in_body = state_ == State::ForwardingBody;
-        if (in_body) request_parser_.set_body_sink(request_body_.rechunk ? &request_body_.pending : nullptr);
-        if (!in_body && request_parser_.between_messages()) {
+        if (in_body) http_->request_parser.set_body_sink(http_->request_body.rechunk ? &http_->request_body.pending : nullptr);
+        if (!in_body && http_->request_parser.between_messages()) {
           head_started_ms_ = uv_now(worker_.loop());
           head_raw_.clear();
           flush(server_);   // a corked head may point into the last message's received bytes
         }
-        ParseResult r = request_parser_.feed(data + off, len - off);
+        ParseResult r = http_->request_parser.feed(data + off, len - off);
         // A profile that passes oversize heads through keeps each head's raw bytes until it is parsed.
         if (!in_body && keeps_raw_head_ && r.stop == ParseStop::NeedMore) head_raw_.append(data + off, r.consumed);
         if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !discarding_body_) {
-          if (request_body_.rechunk) {
-            send_rechunked(server_, request_body_, r.stop == ParseStop::MessageComplete);
+          if (http_->request_body.rechunk) {
+            send_rechunked(server_, http_->request_body, r.stop == ParseStop::MessageComplete);
           } else {
             send(server_, data + off, r.consumed);
           }
@@ -351,25 +351,25 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
           case ParseStop::NeedMore:
             return len;
           case ParseStop::Error:
-            if (request_parser_.limit_exceeded() && !in_body && passes_through(request_parser_.limit_name())) {
+            if (http_->request_parser.limit_exceeded() && !in_body && passes_through(http_->request_parser.limit_name())) {
               pass_through(data + off, len - off);
               return len;
             }
-            if (request_parser_.limit_exceeded()) {
+            if (http_->request_parser.limit_exceeded()) {
               log_line(LogLevel::Warning,
                        "HTTP header section from {}:{} on {} exceeds {} of profile {} ({} bytes / {} headers); "
                        "connection reset",
-                       tx_.client_addr, tx_.client_port, vs_.name, request_parser_.limit_name(), vs_.http.name,
+                       tx_.client_addr, tx_.client_port, vs_.name, http_->request_parser.limit_name(), vs_.http.name,
                        vs_.http.max_header_size, vs_.http.max_header_count);
               reset_client();
             } else if (in_body) {
               log_line(LogLevel::Warning, "Malformed request body from {}:{} on {}: {}; connection reset",
-                       tx_.client_addr, tx_.client_port, vs_.name, request_parser_.error_reason());
+                       tx_.client_addr, tx_.client_port, vs_.name, http_->request_parser.error_reason());
               reset_client();
             } else {
               reject_request(400, "Bad Request",
                              fmt::format("Malformed HTTP request from {}:{} on {}: {}", tx_.client_addr,
-                                         tx_.client_port, vs_.name, request_parser_.error_reason()));
+                                         tx_.client_port, vs_.name, http_->request_parser.error_reason()));
             }
             return len;
           case ParseStop::HeadComplete:
@@ -396,7 +396,7 @@ std::size_t ProxyConnection::process_client_bytes(const char* data, std::size_t 
 
 void ProxyConnection::on_request_head() {
   tx_.begin_request();
-  tx_.request = &request_;
+  tx_.request = &http_->request;
   ++tx_.request_count;
   request_done_ = false;
   response_done_ = false;
@@ -404,8 +404,8 @@ void ProxyConnection::on_request_head() {
   collecting_for_member_ = false;
   kept_open_for_reuse_ = false;
   lb_rounds_ = 0;
-  upgrade_requested_ = request_parser_.upgrade();
-  request_has_body_ = request_parser_.body_follows();
+  upgrade_requested_ = http_->request_parser.upgrade();
+  request_has_body_ = http_->request_parser.body_follows();
   if (!fire(Event::HttpRequest)) return;
   after_http_request();
 }
@@ -419,24 +419,24 @@ void ProxyConnection::after_http_request() {
     tx_.lb_detach = false;
     close_server();
   }
-  request_body_ = CollectedBody{};
+  http_->request_body = CollectedBody{};
 
   tunnel_after_head_ = tx_.http_disabled;
   if (upgrade_requested_ && !tunnel_after_head_) {
     // A websocket profile lets the upgrade through (the member's 101 then starts the tunnel).
     // Otherwise forward plain HTTP, so the handshake fails as behind a BIG-IP without the iRule:
     // Upgrade and Connection are hop-by-hop, and the parser goes on with HTTP.
-    if (!(vs_.has_websocket_profile && is_websocket_upgrade(request_))) {
-      request_.headers.remove("Upgrade");
-      request_.headers.remove("Connection");
+    if (!(vs_.has_websocket_profile && is_websocket_upgrade(http_->request))) {
+      http_->request.headers.remove("Upgrade");
+      http_->request.headers.remove("Connection");
     }
   }
 
-  if (tx_.http_collect.requested && !tunnel_after_head_ && request_parser_.body_follows()) {
+  if (tx_.http_collect.requested && !tunnel_after_head_ && http_->request_parser.body_follows()) {
     // HTTP::collect: the body is read first, HTTP_REQUEST_DATA fires, then the server is chosen.
     state_ = State::CollectingBody;
-    request_parser_.set_body_sink(&tx_.http_collect.payload);
-    request_parser_.resume();
+    http_->request_parser.set_body_sink(&tx_.http_collect.payload);
+    http_->request_parser.resume();
     return;
   }
   tx_.http_collect.requested = false;
@@ -468,13 +468,13 @@ void ProxyConnection::answer_request_locally() {
   response_done_ = true;
   discarding_body_ = true;
   state_ = State::ForwardingBody;
-  if (request_body_.ready) {
+  if (http_->request_body.ready) {
     // Answered after HTTP::collect (LB_SELECTED, LB_FAILED): the parser is past the head already.
-    const bool complete = request_body_.complete;
-    request_body_ = CollectedBody{};
+    const bool complete = http_->request_body.complete;
+    http_->request_body = CollectedBody{};
     tx_.http_collect = Collect{};
     if (complete) on_request_complete();
-  } else if (request_parser_.resume_after_head() == ParseStop::MessageComplete) {
+  } else if (http_->request_parser.resume_after_head() == ParseStop::MessageComplete) {
     on_request_complete();
   }
   pump_client();
@@ -483,19 +483,19 @@ void ProxyConnection::answer_request_locally() {
 void ProxyConnection::send_local_response() {
   std::unique_ptr<LocalResponse> response = std::move(tx_.local_response);
   const std::optional<std::string_view> connection = response->headers.last_value("Connection");
-  const bool keep_alive = request_keep_alive_ && request_parser_.keep_alive() && !draining_ && !response->reset &&
+  const bool keep_alive = request_keep_alive_ && http_->request_parser.keep_alive() && !draining_ && !response->reset &&
                           !(connection && connection_says_close(*connection));
   if (!keep_alive) request_keep_alive_ = false;
   if (response->reset) reset_when_closed_ = true;
   std::string out;
-  serialize_local_response(*response, keep_alive, request_.method == "HEAD", out);
+  serialize_local_response(*response, keep_alive, http_->request.method == "HEAD", out);
   send_owned(client_, std::move(out));
 }
 
 void ProxyConnection::on_request_complete() {
   request_done_ = true;
   // A request that asked for close (or HTTP/1.0 without keep-alive) told its server to close too.
-  const bool client_keep_alive = request_parser_.keep_alive();
+  const bool client_keep_alive = http_->request_parser.keep_alive();
   server_keep_alive_requested_ = client_keep_alive || kept_open_for_reuse_;
   request_keep_alive_ = request_keep_alive_ && client_keep_alive;
   if (response_done_) {
@@ -558,7 +558,7 @@ bool ProxyConnection::passes_through(const std::string& limit) const {
 // chosen by the pool's method, and it gets the bytes as the client sent them, head included.
 void ProxyConnection::pass_through(const char* rest, std::size_t len) {
   log_line(LogLevel::Info, "HTTP header section from {}:{} on {} exceeds {} of profile {}; passed through (HTTP off)",
-           tx_.client_addr, tx_.client_port, vs_.name, request_parser_.limit_name(), vs_.http.name);
+           tx_.client_addr, tx_.client_port, vs_.name, http_->request_parser.limit_name(), vs_.http.name);
   passing_through_ = true;
   stash_ = std::move(head_raw_);
   head_raw_.clear();
@@ -610,7 +610,7 @@ void ProxyConnection::on_server_connected(Socket* socket) {
     resend_head_ = false;
     count_outstanding_request();
     ++server_->requests;
-    send(server_, request_head_out_.data(), request_head_out_.size());
+    send(server_, http_->request_head_out.data(), http_->request_head_out.size());
     state_ = State::AwaitingResponse;
     return;
   }
@@ -636,7 +636,7 @@ void ProxyConnection::attach_server(Socket* socket) {
   tx_.server_connected = true;
   server_connection_counted(true);
   remember_persistence();
-  response_parser_.reset();   // a new server connection starts a new response stream
+  http_->response_parser.reset();   // a new server connection starts a new response stream
   set_reading(server_, true);
   if (!tx_.respond_to_server.empty()) {   // TCP::respond from before the server was there
     send_owned(server_, std::move(tx_.respond_to_server));
@@ -646,25 +646,25 @@ void ProxyConnection::attach_server(Socket* socket) {
 
 void ProxyConnection::send_request_head() {
   if (!fire(Event::HttpRequestSend) || !fire(Event::HttpRequestRelease)) return;
-  response_parser_.set_expect_no_body(request_.method == "HEAD");
-  if (vs_.http.insert_xforwarded_for) request_.headers.add("X-Forwarded-For", tx_.client_addr);
+  http_->response_parser.set_expect_no_body(http_->request.method == "HEAD");
+  if (vs_.http.insert_xforwarded_for) http_->request.headers.add("X-Forwarded-For", tx_.client_addr);
   flush(server_);   // a corked earlier head may still point into the buffer
   if (!tunnel_after_head_) count_outstanding_request();
   std::string collected;
-  if (request_body_.ready) {
+  if (http_->request_body.ready) {
     collected = std::move(tx_.http_collect.payload);
     tx_.http_collect = Collect{};
-    frame_collected_body(request_.headers, request_body_, request_parser_, collected);
+    frame_collected_body(http_->request.headers, http_->request_body, http_->request_parser, collected);
   }
   ++server_->requests;
   if (vs_.oneconnect && tx_.oneconnect_reuse) keep_server_connection_open();
-  request_head_out_ = request_head_bytes(request_, request_head_buf_);
-  send(server_, request_head_out_.data(), request_head_out_.size());
-  if (request_body_.ready) {
-    request_body_.ready = false;
+  http_->request_head_out = request_head_bytes(http_->request, http_->request_head_buf);
+  send(server_, http_->request_head_out.data(), http_->request_head_out.size());
+  if (http_->request_body.ready) {
+    http_->request_body.ready = false;
     send_owned(server_, std::move(collected));
     state_ = State::ForwardingBody;
-    if (request_body_.complete) on_request_complete();
+    if (http_->request_body.complete) on_request_complete();
     return;
   }
   if (tunnel_after_head_) {
@@ -672,7 +672,7 @@ void ProxyConnection::send_request_head() {
     return;
   }
   state_ = State::ForwardingBody;
-  if (request_parser_.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
+  if (http_->request_parser.resume_after_head() == ParseStop::MessageComplete) on_request_complete();
 }
 
 // BIG-IP's OneConnect transformations: a request that would make its server close the connection does
@@ -682,18 +682,18 @@ void ProxyConnection::send_request_head() {
 void ProxyConnection::keep_server_connection_open() {
   bool close = false;
   bool keep_alive = false;
-  for (const Header& header : request_.headers.items()) {
+  for (const Header& header : http_->request.headers.items()) {
     if (!header_name_equals(header.name, "Connection")) continue;
     close = close || connection_says_close(header.value);
     keep_alive = keep_alive || contains_ignoring_case(header.value, "keep-alive");
   }
   if (close) {
-    std::vector<std::string> values = request_.headers.values("Connection");
-    request_.headers.remove("Connection");
-    for (const std::string& value : values) request_.headers.add("X-Cnection", value);
+    std::vector<std::string> values = http_->request.headers.values("Connection");
+    http_->request.headers.remove("Connection");
+    for (const std::string& value : values) http_->request.headers.add("X-Cnection", value);
   }
-  if (request_.version_major == 1 && request_.version_minor == 0 && (close || !keep_alive)) {
-    request_.headers.add("Connection", "Keep-Alive");
+  if (http_->request.version_major == 1 && http_->request.version_minor == 0 && (close || !keep_alive)) {
+    http_->request.headers.add("Connection", "Keep-Alive");
   }
   kept_open_for_reuse_ = true;
 }
@@ -729,24 +729,24 @@ void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
       send(client_, data + off, len - off);
       break;
     }
-    bool in_body = !response_parser_.in_head();
+    bool in_body = !http_->response_parser.in_head();
     // A corked head (e.g. a 100 Continue's) may point into the received bytes the next head replaces.
-    if (!in_body && response_parser_.between_messages()) flush(client_);
+    if (!in_body && http_->response_parser.between_messages()) flush(client_);
     if (in_body && !collecting_response_) {
-      response_parser_.set_body_sink(response_body_.rechunk ? &response_body_.pending : nullptr);
+      http_->response_parser.set_body_sink(http_->response_body.rechunk ? &http_->response_body.pending : nullptr);
     }
-    ParseResult r = response_parser_.feed(data + off, len - off);
+    ParseResult r = http_->response_parser.feed(data + off, len - off);
     if (in_body && r.consumed > 0 && r.stop != ParseStop::Error && !collecting_response_) {
-      if (response_body_.rechunk) {
-        send_rechunked(client_, response_body_, r.stop == ParseStop::MessageComplete);
+      if (http_->response_body.rechunk) {
+        send_rechunked(client_, http_->response_body, r.stop == ParseStop::MessageComplete);
       } else {
         send(client_, data + off, r.consumed);
       }
     }
     off += r.consumed;
     if (collecting_response_ && r.stop != ParseStop::Error) {
-      if (r.stop == ParseStop::MessageComplete) response_body_.complete = true;
-      if (response_body_.complete || collect_reached(tx_.http_collect)) {
+      if (r.stop == ParseStop::MessageComplete) http_->response_body.complete = true;
+      if (http_->response_body.complete || collect_reached(tx_.http_collect)) {
         response_collected();
         continue;
       }
@@ -758,7 +758,7 @@ void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
       case ParseStop::Error: {
         const std::string what =
             fmt::format("Malformed response from pool {} member {} ({}) for {}:{} on {}", server_target_,
-                        member_name_, response_parser_.error_reason(), tx_.client_addr, tx_.client_port, vs_.name);
+                        member_name_, http_->response_parser.error_reason(), tx_.client_addr, tx_.client_port, vs_.name);
         if (!in_body && !response_done_ && !collecting_response_) {
           // Nothing of this response reached the client: it gets one 502, and the member's connection
           // goes (what follows on it cannot be trusted).
@@ -782,8 +782,8 @@ void ProxyConnection::process_server_bytes(const char* data, std::size_t len) {
 }
 
 void ProxyConnection::on_response_head() {
-  if (awaiting_response_ && response_.status >= 200) response_head_arrived();
-  tx_.response = &response_;
+  if (awaiting_response_ && http_->response.status >= 200) response_head_arrived();
+  tx_.response = &http_->response;
   if (!fire(Event::HttpResponse)) return;
   after_http_response();
 }
@@ -797,12 +797,12 @@ void ProxyConnection::after_http_response() {
     if (request_done_) finish_exchange();
     return;
   }
-  response_body_ = CollectedBody{};
-  if (tx_.http_collect.requested && response_.status >= 200 && response_parser_.body_follows()) {
+  http_->response_body = CollectedBody{};
+  if (tx_.http_collect.requested && http_->response.status >= 200 && http_->response_parser.body_follows()) {
     // HTTP::collect: the head waits for the body; HTTP_RESPONSE_DATA fires when it is in.
     collecting_response_ = true;
-    response_parser_.set_body_sink(&tx_.http_collect.payload);
-    response_parser_.resume();
+    http_->response_parser.set_body_sink(&tx_.http_collect.payload);
+    http_->response_parser.resume();
     return;
   }
   tx_.http_collect.requested = false;
@@ -814,31 +814,31 @@ void ProxyConnection::release_response_head() {
   insert_persist_cookie();
   flush(client_);   // e.g. a corked 100 Continue head still points into the buffer
   std::string collected;
-  if (response_body_.ready) {
+  if (http_->response_body.ready) {
     collected = std::move(tx_.http_collect.payload);
     tx_.http_collect = Collect{};
-    frame_collected_body(response_.headers, response_body_, response_parser_, collected);
+    frame_collected_body(http_->response.headers, http_->response_body, http_->response_parser, collected);
   }
-  const std::string_view head = response_head_bytes(response_, response_head_buf_);
+  const std::string_view head = response_head_bytes(http_->response, http_->response_head_buf);
   send(client_, head.data(), head.size());
-  if (response_body_.ready) {
-    response_body_.ready = false;
+  if (http_->response_body.ready) {
+    http_->response_body.ready = false;
     send_owned(client_, std::move(collected));
-    if (response_body_.complete) on_response_complete();
+    if (http_->response_body.complete) on_response_complete();
     return;
   }
-  if (response_.status == 101 || tx_.http_disabled) {
+  if (http_->response.status == 101 || tx_.http_disabled) {
     // The member switched protocols (a granted upgrade), or a rule said HTTP::disable in
     // HTTP_RESPONSE: from here on, bytes only (the rest of this response included).
     tunnel_after_head_ = tx_.http_disabled;
     enter_tunnel();
     return;
   }
-  if (response_parser_.resume_after_head() == ParseStop::MessageComplete) on_response_complete();
+  if (http_->response_parser.resume_after_head() == ParseStop::MessageComplete) on_response_complete();
 }
 
 void ProxyConnection::response_collected() {
-  if (!body_collected(response_parser_, response_body_, Event::HttpResponseData)) {
+  if (!body_collected(http_->response_parser, http_->response_body, Event::HttpResponseData)) {
     if (state_ == State::Closing || !tx_.local_response) return;
     // The rule answered instead of the server: what is left of the server's response is not wanted.
     collecting_response_ = false;
@@ -850,15 +850,15 @@ void ProxyConnection::response_collected() {
     return;
   }
   collecting_response_ = false;
-  response_body_.ready = true;
+  http_->response_body.ready = true;
   release_response_head();
 }
 
 void ProxyConnection::on_response_complete() {
-  response_parser_.resume();
-  if (response_.status >= 100 && response_.status < 200) return;   // interim (100 Continue): go on
+  http_->response_parser.resume();
+  if (http_->response.status >= 100 && http_->response.status < 200) return;   // interim (100 Continue): go on
   response_done_ = true;
-  server_keep_alive_ = response_parser_.keep_alive();
+  server_keep_alive_ = http_->response_parser.keep_alive();
   if (!server_keep_alive_) request_keep_alive_ = false;
   if (request_done_) finish_exchange();
 }
@@ -876,7 +876,7 @@ void ProxyConnection::finish_exchange() {
     return;
   }
   state_ = State::ReadingRequest;
-  request_parser_.resume();
+  http_->request_parser.resume();
   pump_client();
 }
 
@@ -897,7 +897,7 @@ void ProxyConnection::on_server_eof() {
     return;
   }
   bool mid_response = state_ == State::AwaitingResponse || state_ == State::ForwardingBody;
-  if (mid_response && !response_parser_.in_head() && response_parser_.finish()) {
+  if (mid_response && !http_->response_parser.in_head() && http_->response_parser.finish()) {
     // A response delimited by the end of the connection is complete now.
     request_keep_alive_ = false;
     response_done_ = true;
@@ -945,11 +945,9 @@ void ProxyConnection::enter_tunnel() {
   // A tunnel may idle for hours: give back what only HTTP needed (heads, their buffers), once the
   // corked heads that point into those buffers are written.
   flush_corked();
-  request_ = RequestHead{};
-  response_ = ResponseHead{};
-  std::string().swap(request_head_buf_);
-  std::string().swap(response_head_buf_);
-  request_head_out_ = {};
+  http_.reset();
+  std::string().swap(head_raw_);
+  std::string().swap(reuse_key_);
   // Whatever the client sent after the head is already tunnel payload.
   if (!stash_.empty()) {
     std::string pending = std::move(stash_);
@@ -1258,14 +1256,14 @@ void ProxyConnection::force_close() { close_all(); }
 
 void ProxyConnection::begin_drain() {
   draining_ = true;
-  if (state_ == State::ReadingRequest && stash_.empty() && request_parser_.between_messages()) close_all();
+  if (state_ == State::ReadingRequest && stash_.empty() && http_->request_parser.between_messages()) close_all();
 }
 
 void ProxyConnection::check_idle(uint64_t now_ms) {
   if (state_ == State::Closing || act_on_member_down()) return;
   const uint64_t head_timeout_ms = uint64_t{vs_.http.request_header_timeout_s} * 1000;
   if (head_timeout_ms != 0 && state_ == State::ReadingRequest && !tcp_mode_ &&
-      !request_parser_.between_messages() && request_parser_.in_head() && now_ms - head_started_ms_ >= head_timeout_ms) {
+      !http_->request_parser.between_messages() && http_->request_parser.in_head() && now_ms - head_started_ms_ >= head_timeout_ms) {
     // A client that sends its request head too slowly (slowloris) holds nothing past this.
     log_line(LogLevel::Info, "Request head from {}:{} on {} not complete after {} s (request-header timeout of profile {}); reset",
              tx_.client_addr, tx_.client_port, vs_.name, vs_.http.request_header_timeout_s, vs_.http.name);

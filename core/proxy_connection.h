@@ -172,7 +172,7 @@ class ProxyConnection {
   void attach_server(Socket* socket);
   // OneConnect: the reuse pool's key for the chosen member and this connection's source, an idle
   // connection from the pool, and parking the current one there after its exchange.
-  std::string reuse_key() const;
+  const std::string& reuse_key();   // OneConnect: what a reusable server connection must match
   bool reuse_pooled_server();
   bool park_server();
   void keep_server_connection_open();
@@ -226,10 +226,22 @@ class ProxyConnection {
   std::string head_raw_;        // raw bytes of the request head now arriving (keeps_raw_head_ only)
   bool passing_through_ = false;   // an oversize head turned HTTP off: a tunnel once connected
   Transaction tx_;
-  RequestHead request_;
-  ResponseHead response_;
-  HttpParser request_parser_{HttpParser::Kind::Request};
-  HttpParser response_parser_{HttpParser::Kind::Response};
+  // What only HTTP needs: the heads and their parsers (~1 KiB). On the heap, so that a connection that
+  // became a tunnel (WebSocket) gives it back: enter_tunnel() frees it, and nothing reads it after.
+  struct HttpState {
+    RequestHead request;
+    ResponseHead response;
+    HttpParser request_parser{HttpParser::Kind::Request};
+    HttpParser response_parser{HttpParser::Kind::Response};
+    // Serialized heads (when one cannot go out as received), one per direction so that a corked
+    // response head survives the next request's.
+    std::string request_head_buf;
+    std::string response_head_buf;
+    std::string_view request_head_out;   // the request head as sent: its bytes again for a resend
+    CollectedBody request_body;    // HTTP::collect and what it released
+    CollectedBody response_body;
+  };
+  std::unique_ptr<HttpState> http_ = std::make_unique<HttpState>();
 
   Socket* client_ = nullptr;
   Socket* server_ = nullptr;      // connected server socket
@@ -257,10 +269,7 @@ class ProxyConnection {
   std::vector<RuleTimer*> rule_timers_;
   State state_ = State::ReadingRequest;
   std::string stash_;             // client bytes received but not yet processed
-  // Serialized heads, one per direction so that a corked response head survives the next request's.
-  std::string request_head_buf_;     // a serialized head (when it cannot go out as received)
-  std::string_view request_head_out_;   // the request head as sent: its bytes again for a resend
-  std::string response_head_buf_;
+  std::string reuse_key_;
   bool corked_ = false;
   std::string server_target_;     // lb_target() of the current server connection
   std::string member_name_;       // member of the current server connection
@@ -287,8 +296,6 @@ class ProxyConnection {
   bool reset_when_closed_ = false; // HTTP::respond -reset: the close is a reset
   bool collecting_response_ = false;
   bool collecting_for_member_ = false;   // HTTP::collect in LB_SELECTED: connect once it is in
-  CollectedBody request_body_;
-  CollectedBody response_body_;
   bool accepted_ = false;
   bool draining_ = false;
   uint64_t last_activity_ms_ = 0;   // loop time of the last byte read on either side

@@ -36,7 +36,7 @@ bool ProxyConnection::body_collected(HttpParser& parser, CollectedBody& body, Ev
 }
 
 void ProxyConnection::request_collected() {
-  if (!body_collected(request_parser_, request_body_, Event::HttpRequestData)) {
+  if (!body_collected(http_->request_parser, http_->request_body, Event::HttpRequestData)) {
     if (state_ == State::Closing || !tx_.local_response) return;
     // The rule answered: the rest of the body is read and dropped.
     tx_.http_collect = Collect{};
@@ -44,10 +44,10 @@ void ProxyConnection::request_collected() {
     response_done_ = true;
     discarding_body_ = true;
     state_ = State::ForwardingBody;
-    if (request_body_.complete) on_request_complete();
+    if (http_->request_body.complete) on_request_complete();
     return;
   }
-  request_body_.ready = true;
+  http_->request_body.ready = true;
   if (collecting_for_member_) {   // collected from LB_SELECTED: that member, not a new choice
     collecting_for_member_ = false;
     state_ = State::Connecting;

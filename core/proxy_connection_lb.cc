@@ -86,18 +86,18 @@ void ProxyConnection::try_next_member() {
     tx_.lb_reselect = false;
     return reselect(false);
   }
-  if (tx_.http_collect.requested && !tcp_mode_ && !request_body_.ready && request_parser_.body_follows() &&
-      state_ == State::Connecting && request_parser_.in_head() == false && !request_done_) {
+  if (tx_.http_collect.requested && !tcp_mode_ && !http_->request_body.ready && http_->request_parser.body_follows() &&
+      state_ == State::Connecting && http_->request_parser.in_head() == false && !request_done_) {
     // HTTP::collect in LB_SELECTED: the body is read first (HTTP_REQUEST_DATA), then the chosen
     // member is connected to, with what the rule released.
     collecting_for_member_ = true;
     state_ = State::CollectingBody;
-    request_parser_.set_body_sink(&tx_.http_collect.payload);
-    request_parser_.resume();
+    http_->request_parser.set_body_sink(&tx_.http_collect.payload);
+    http_->request_parser.resume();
     pump_client();
     return;
   }
-  tx_.http_collect.requested = tx_.http_collect.requested && request_body_.ready;
+  tx_.http_collect.requested = tx_.http_collect.requested && http_->request_body.ready;
   connect_chosen_member();
 }
 
@@ -181,12 +181,14 @@ void ProxyConnection::stop_connect_timer() {
 
 // Where a reused connection must go and come from: the member, and the source address the member
 // sees under the profile's source-mask (SNAT automap and SNAT pools share one source per virtual).
-std::string ProxyConnection::reuse_key() const {
+const std::string& ProxyConnection::reuse_key() {
   const OneConnectProfile& profile = *vs_.oneconnect;
-  std::string key = fmt::format("{} {}:{} ", profile.name, tx_.server_addr, tx_.server_port);
+  std::string& key = reuse_key_;   // rebuilt in place: no allocation once its capacity suffices
+  key.clear();
+  fmt::format_to(std::back_inserter(key), "{} {}:{} ", profile.name, tx_.server_addr, tx_.server_port);
   const bool automap = tx_.snat.empty() ? vs_.snat == SnatType::Automap : tx_.snat == "automap";
   if (tx_.snat.empty() && vs_.snat == SnatType::Snat && vs_.snat_pool) {
-    key += "snatpool " + vs_.snat_pool->name;
+    key.append("snatpool ").append(vs_.snat_pool->name);
   } else if (automap) {
     key += "automap";
   } else if (profile.source_mask != 0) {
@@ -218,7 +220,7 @@ bool ProxyConnection::reuse_pooled_server() {
 // can be sent again — it had no body and nothing of an answer came back. True when it was resent.
 bool ProxyConnection::resend_on_new_connection() {
   if (!server_reused_ || request_has_body_ || !request_done_ || tunnel_after_head_ ||
-      !response_parser_.between_messages()) {
+      !http_->response_parser.between_messages()) {
     return false;
   }
   log_line(LogLevel::Info,
@@ -240,7 +242,7 @@ bool ProxyConnection::park_server() {
   const OneConnectProfile& profile = *vs_.oneconnect;
   if (!tx_.oneconnect_reuse || server_->eof || draining_ || !server_keep_alive_ || !server_keep_alive_requested_ ||
       tx_.tcp_server_collect.requested ||
-      !response_parser_.between_messages()) {
+      !http_->response_parser.between_messages()) {
     return false;
   }
   flush(server_);
@@ -316,7 +318,7 @@ bool ProxyConnection::act_on_member_down() {
     case ServiceDownAction::Reselect:
       // Between requests the server side goes and the next request balances anew; a tunnel or a
       // request in flight cannot move, so it is reset.
-      if (state_ == State::ReadingRequest && request_parser_.between_messages()) {
+      if (state_ == State::ReadingRequest && http_->request_parser.between_messages()) {
         close_server();
         return false;
       }
@@ -460,7 +462,7 @@ void ProxyConnection::insert_persist_cookie() {
   if (!value) return;
   const std::string name =
       persist.cookie_name.empty() ? default_persist_cookie_name(tx_.server_pool) : persist.cookie_name;
-  if (!persist.cookie_always_send && request_cookie(request_.headers, name) == value) return;
+  if (!persist.cookie_always_send && request_cookie(http_->request.headers, name) == value) return;
   std::string cookie = name + "=" + *value + "; path=/";
   if (persist.cookie_expiration_s != 0) {
     const std::time_t expires = std::time(nullptr) + persist.cookie_expiration_s;
@@ -473,7 +475,7 @@ void ProxyConnection::insert_persist_cookie() {
   }
   if (persist.cookie_secure) cookie += "; Secure";
   if (persist.cookie_httponly) cookie += "; HttpOnly";
-  response_.headers.add("Set-Cookie", cookie);
+  http_->response.headers.add("Set-Cookie", cookie);
 }
 
 // A rule chose again: the same target's next member, or (a new pool/node, or after LB_FAILED) from
