@@ -3,6 +3,8 @@
 # on every request: an LD_PRELOAD malloc counter (bench/tools/malloc_count.c) read before and after a
 # bounded wrk run against one nginx backend. Loopback 127.0.90.x; everything started is stopped.
 #   bench/malloc_per_request.sh [SECONDS]   (default 3)
+#   IRULESD_ONECONNECT=1 bench/malloc_per_request.sh    the virtual with /Common/oneconnect: every request
+#                                                       parks its server connection and takes it back
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-3}
@@ -25,7 +27,7 @@ ltm virtual /Common/vs {
     destination /Common/127.0.90.10:8080
     ip-protocol tcp
     pool /Common/p
-    profiles { /Common/http { } /Common/tcp { } }
+    profiles { /Common/http { } /Common/tcp { } $([ "${IRULESD_ONECONNECT:-0}" = 1 ] && echo "/Common/oneconnect { }") }
     rules { /Common/allow-ws }
     source 0.0.0.0/0
 }

@@ -9,8 +9,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace irulesd {
@@ -23,7 +24,7 @@ class ServerConnectionPool {
   ~ServerConnectionPool();
 
   struct Parking {
-    std::string profile;          // the one-connect profile: its max-size counts its own connections
+    std::string_view profile;     // the one-connect profile: its max-size counts its own connections
     uint32_t max_size = 0;        // idle connections the profile may keep on this worker
     uint64_t idle_timeout_ms = 0; // closed after this long unused; 0 = never
   };
@@ -35,9 +36,10 @@ class ServerConnectionPool {
   // a libuv read cost: four per reuse. handle->data is not touched; when the pool closes the handle,
   // `on_closed` runs to free the memory around it. Null when the profile is at max-size: the caller
   // keeps it and closes it.
-  Entry* park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string key, const Parking& parking);
+  // Allocates nothing once warm: entries are recycled, and a key's list stays until a sweep finds it empty.
+  Entry* park(uv_tcp_t* tcp, uv_close_cb on_closed, std::string_view key, const Parking& parking);
   // The most recently parked connection under `key`, or null; reading as it was when parked.
-  uv_tcp_t* take(const std::string& key);
+  uv_tcp_t* take(std::string_view key);
   // A parked connection read something (bytes, EOF or an error): it is closed.
   void parked_read(Entry* entry) { close_entry(entry); }
   // Closes connections idle past their timeout (the worker calls it once a second).
@@ -62,10 +64,13 @@ class ServerConnectionPool {
   // Takes the entry out of the indexes; the handle is the caller's again.
   void unlink(Entry* entry);
   void close_entry(Entry* entry);
+  void recycle(Entry* entry);
 
   uv_loop_t* loop_;
-  std::unordered_map<std::string, std::vector<Entry*>> idle_;   // key → parked, oldest first
-  std::unordered_map<std::string, uint32_t> per_profile_;
+  // Ordered maps: found by a string_view key without building a string.
+  std::map<std::string, std::vector<Entry*>, std::less<>> idle_;   // key → parked, oldest first
+  std::map<std::string, uint32_t, std::less<>> per_profile_;
+  std::vector<Entry*> spare_;   // entries of connections taken or closed, for the next park
   std::size_t count_ = 0;
   uint64_t reused_ = 0;
 };
