@@ -268,7 +268,7 @@ void Worker::on_readable(Listener* listener) {
     // SO_REUSEPORT spreads connections by a hash of their addresses, so a few long keep-alive
     // connections can pile up on one worker. A worker with more than the least loaded one (plus
     // one, so that connections do not bounce) hands the new connection to it.
-    Worker* target = least_loaded();
+    Worker* target = least_loaded();   // its load counts this connection from now on
     if (target != this) {
       target->post_accepted(fd, peer, listener->key);
       continue;
@@ -286,12 +286,15 @@ Worker* Worker::least_loaded() {
       best_load = other->load();
     }
   }
-  if (best != this) best->load_.fetch_add(1, std::memory_order_relaxed);   // counted now, not when it arrives
+  // Counted now, not when it arrives: during a burst of accepts on several workers at once, every
+  // worker must see the connections already on their way to the others (a count of connections_
+  // taken later would forget them, and a burst of 64 ended up 43/21 on two workers).
+  best->load_.fetch_add(1, std::memory_order_relaxed);
   return best;
 }
 
-// A connection this worker serves: accepted here, or handed over by another worker (its load was
-// counted by the sender).
+// A connection this worker serves: accepted here, or handed over by another worker (either way its
+// load_ already counts it: least_loaded()).
 void Worker::serve(int fd, const sockaddr_storage& peer, const std::string& listen_key) {
   const VirtualServer* vs = nullptr;
   if (current_ && !stopping_) {
@@ -301,12 +304,11 @@ void Worker::serve(int fd, const sockaddr_storage& peer, const std::string& list
   if (vs == nullptr) {
     ::close(fd);
     process_connections.fetch_sub(1, std::memory_order_relaxed);
-    load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
+    load_.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
   auto* conn = new ProxyConnection(*this, current_, *vs);
   connections_.insert(conn);
-  load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
   conn->accept(fd, peer);
 }
 
@@ -356,8 +358,10 @@ void Worker::resume_accept() {
 }
 
 void Worker::connection_closed(ProxyConnection* conn) {
-  if (connections_.erase(conn) != 0) process_connections.fetch_sub(1, std::memory_order_relaxed);
-  load_.store(static_cast<long>(connections_.size()), std::memory_order_relaxed);
+  if (connections_.erase(conn) != 0) {
+    process_connections.fetch_sub(1, std::memory_order_relaxed);
+    load_.fetch_sub(1, std::memory_order_relaxed);
+  }
   // A place (and a descriptor) freed: paused listeners try at once rather than at the next retry.
   if (!stopping_ && uv_is_active(reinterpret_cast<uv_handle_t*>(&accept_retry_timer_))) {
     uv_timer_stop(&accept_retry_timer_);

@@ -139,7 +139,9 @@ class Worker {
   std::map<std::string, Listener*> listeners_;
   std::unordered_set<ProxyConnection*> connections_;
   uint64_t accepted_ = 0;       // client connections accepted since start
-  std::atomic<long> load_{0};   // connections_.size(), for the other workers
+  // Connections this worker serves or has been handed and not yet served, for the other workers: a
+  // counter kept exact at each step (least_loaded, connection_closed), never re-read from connections_.
+  std::atomic<long> load_{0};
   std::vector<Worker*> siblings_;
   RuleStats retired_rule_stats_;   // of the versions this worker no longer starts connections with
   bool stopping_ = false;
