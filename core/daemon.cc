@@ -100,7 +100,7 @@ std::shared_ptr<const ConfigVersion> Daemon::load_version(std::vector<ConfigErro
     std::string error;
     if (!make_ipv4(vs->dest_address, vs->dest_port, addr)) {
       error = "not an IPv4 address";
-    } else if (address_is_free(addr, error)) {
+    } else if (listened_keys_.count(key) != 0 || address_is_free(addr, error)) {
       for (int i = 0; i < options_.workers; ++i) {
         int fd = open_listen_socket(addr, error);
         if (fd < 0) break;
@@ -118,7 +118,10 @@ std::shared_ptr<const ConfigVersion> Daemon::load_version(std::vector<ConfigErro
     return nullptr;
   }
   open_listen_keys_.clear();
-  for (const auto& [key, vs] : version->virtual_by_listen_key) open_listen_keys_.insert(key);
+  for (const auto& [key, vs] : version->virtual_by_listen_key) {
+    open_listen_keys_.insert(key);
+    listened_keys_.insert(key);
+  }
   return version;
 }
 

@@ -47,6 +47,13 @@ class Daemon {
   RuleEngineFactory& factory_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::set<std::string> open_listen_keys_;
+  // Every address a version of this daemon listened on. A version that drops one and a next that
+  // adds it back can meet the workers' old listeners still open (a worker closes them when it
+  // switches, and may skip a superseded version): the probe for another owner would then find our
+  // own sockets and refuse the reload. For such an address the probe is skipped; another process
+  // holding it is still refused by the bind itself (SO_REUSEPORT shares a port only with sockets of
+  // the same user that set it too).
+  std::set<std::string> listened_keys_;
   std::unique_ptr<HealthMonitor> monitor_;   // on the main loop; members' state for every worker
   uv_timer_t sample_timer_;                  // once a second: connection samples (observed, predictive)
   uint64_t generation_ = 0;

@@ -314,7 +314,11 @@ class IrulesdTestCase(unittest.TestCase):
         return path
 
     def write_config(self, text, name="bigip.conf"):
-        return self.write_file(name, text)
+        """Written whole, then renamed over the old one (as an editor saves): a SIGHUP sent while the test
+        writes the next config, or right after, never reads half a file."""
+        path = self.write_file(name + ".new", text)
+        os.replace(path, os.path.join(self.tmp, name))
+        return os.path.join(self.tmp, name)
 
     def rules_dir(self):
         path = os.path.join(self.tmp, "rules")

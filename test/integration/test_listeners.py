@@ -50,6 +50,30 @@ class Listeners(harness.IrulesdTestCase):
         self.assertEqual(self.get(VIP, "/still").status, 200)
         self.assertTrue(irulesd.alive())
 
+    def test_address_dropped_and_added_back_at_once(self):
+        # A version that drops an address, then at once one that adds it back: the workers may still
+        # hold the dropped address's listeners (they close them when they switch, after building the
+        # version's rules, and skip a version superseded meanwhile). Those are irulesd's own sockets,
+        # not another owner's: the reload must pass. 400 unattached rules make each build take a while.
+        self.start_backend("b1", f"{NET}.11")
+        rules = "".join(harness.inline_rule(f"/Common/r{i}", f"when HTTP_REQUEST {{ set x {i} }}\n")
+                        for i in range(400))
+        config = self.write_config(harness.make_config(NET, extra=rules + second_virtual()))
+        irulesd = self.start_irulesd(config, wait_for=[VIP, SECOND], workers=2)
+        offset = self.log_size()
+        generation = 1
+        for _ in range(5):
+            for extra in ("", second_virtual()):
+                generation += 1
+                self.write_config(harness.make_config(NET, extra=rules + extra))
+                self.reload()
+                self.wait_log(rf"reload: generation {generation} in service", start=offset, timeout=20)
+        self.wait_until(lambda: harness.port_accepts(*SECOND), message="the virtual added back accepts")
+        for _ in range(4):
+            self.assertEqual(self.get(SECOND, "/back").status, 200)
+        self.assertNotRegex(self.log_text()[offset:], "reload rejected")
+        self.assertTrue(irulesd.alive())
+
     def test_address_taken_by_another_process(self):
         self.start_backend("b1", f"{NET}.11")
         taken = socket.socket()
