@@ -132,7 +132,9 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-bool connection_says_close(std::string_view value) {
+bool connection_says_close(std::string_view value) { return connection_lists(value, "close"); }
+
+bool connection_lists(std::string_view value, std::string_view option) {
   std::size_t pos = 0;
   while (pos <= value.size()) {
     std::size_t comma = value.find(',', pos);
@@ -140,7 +142,7 @@ bool connection_says_close(std::string_view value) {
     std::string_view token = value.substr(pos, comma - pos);
     while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (header_name_equals(token, "close")) return true;
+    if (header_name_equals(token, option)) return true;
     pos = comma + 1;
   }
   return false;

@@ -22,8 +22,9 @@ std::string_view response_head_bytes(const ResponseHead& head, std::string& scra
 // body), "Server: BigIP" (unless noserver) and, for a 401, `WWW-Authenticate: Basic realm=""` as
 // BIG-IP adds them, and Connection: close when the connection ends after it (Keep-Alive on a 1.0 answer that keeps it). No body goes out for HEAD, 1xx, 204, 304.
 void serialize_local_response(const LocalResponse& response, bool keep_alive, bool head_request, std::string& out);
-// Whether a Connection header value holds the token `close`.
-bool connection_says_close(std::string_view value);
+// Whether a Connection header value lists `option` (a token, case-insensitive: "close", "keep-alive").
+bool connection_lists(std::string_view value, std::string_view option);
+bool connection_says_close(std::string_view value);   // connection_lists(value, "close")
 // The reason phrase of a status code ("OK", "Not Found"); "Unknown" for codes without one.
 std::string_view reason_phrase(int status);
 // A complete small response with Connection: close, e.g. 400 or 503.

@@ -30,13 +30,6 @@ int pending_socket_error(uv_tcp_t* tcp) {
   return err == 0 ? 0 : uv_translate_sys_error(err);
 }
 
-bool contains_ignoring_case(std::string_view text, std::string_view word) {
-  for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
-    if (header_name_equals(text.substr(i, word.size()), word)) return true;
-  }
-  return false;
-}
-
 bool is_websocket_upgrade(const RequestHead& head) {
   const std::optional<std::string_view> upgrade = head.headers.last_value("Upgrade");
   return upgrade && header_name_equals(*upgrade, "websocket");
@@ -685,7 +678,7 @@ void ProxyConnection::keep_server_connection_open() {
   for (const Header& header : http_->request.headers.items()) {
     if (!header_name_equals(header.name, "Connection")) continue;
     close = close || connection_says_close(header.value);
-    keep_alive = keep_alive || contains_ignoring_case(header.value, "keep-alive");
+    keep_alive = keep_alive || connection_lists(header.value, "keep-alive");
   }
   if (close) {
     std::vector<std::string> values = http_->request.headers.values("Connection");

@@ -1,5 +1,7 @@
 #include "tclext/http_facts.h"
 
+#include "core/http_codec.h"
+
 #include <strings.h>
 
 namespace irulesd::tclext {
@@ -20,14 +22,7 @@ bool iequals(std::string_view a, std::string_view b) {
 // Whether any Connection header lists `token`.
 bool connection_has(const HeaderList& headers, std::string_view token) {
   for (const Header& h : headers.items()) {
-    if (!header_name_equals(h.name, "Connection")) continue;
-    std::string_view rest = h.value;
-    while (!rest.empty()) {
-      const std::size_t comma = rest.find(',');
-      if (iequals(trim(rest.substr(0, comma)), token)) return true;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
+    if (header_name_equals(h.name, "Connection") && connection_lists(h.value, token)) return true;
   }
   return false;
 }
