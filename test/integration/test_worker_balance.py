@@ -5,6 +5,7 @@ Addresses: 127.0.49.x."""
 
 import re
 import signal
+import socket
 
 import harness
 
@@ -40,6 +41,30 @@ class WorkerBalance(harness.IrulesdTestCase):
         for i, client in enumerate(clients):
             client.send(harness.request_bytes("GET", f"/again/{i}", HOST))
             self.assertEqual(client.read_response().json()["path"], f"/again/{i}")
+
+    def test_a_burst_of_connections_is_shared_evenly(self):
+        # Connections that arrive together are accepted by both workers at once, each handing some to the
+        # other: a worker's load must count the hand-offs still on their way (a count re-read from its
+        # connection set forgot them, and 64 connections from wrk ended 43/21).
+        self.start_backend("b1", f"{NET}.11")
+        config = self.write_config(harness.make_config(NET))
+        self.start_irulesd(config, wait_for=[VIP], workers=2)
+        for burst in range(3):
+            sockets = [socket.create_connection(VIP) for _ in range(64)]   # all queued before any request
+            try:
+                for i, sock in enumerate(sockets):
+                    sock.sendall(harness.request_bytes("GET", f"/burst/{burst}/{i}", HOST))
+                for sock in sockets:
+                    sock.settimeout(harness.TIMEOUT)
+                    self.assertTrue(sock.recv(65536).startswith(b"HTTP/1.1 200"))
+                counts = self.open_counts(self.log_size(), 2)
+                self.assertEqual(sum(counts.values()), 64, counts)
+                self.assertLessEqual(max(counts.values()) - min(counts.values()), 2, (burst, counts))
+            finally:
+                for sock in sockets:
+                    sock.close()
+            self.wait_until(lambda: sum(self.open_counts(self.log_size(), 2).values()) == 0,
+                            message="the burst's connections closed")
 
 
 if __name__ == "__main__":
