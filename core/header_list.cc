@@ -53,13 +53,6 @@ void HeaderList::clear() {
   modified_ = false;
 }
 
-void HeaderList::release() {
-  clear();
-  std::vector<Header>().swap(headers_);
-  std::string().swap(received_);
-  std::vector<std::unique_ptr<std::string>>().swap(owned_);
-}
-
 std::string_view HeaderList::keep(std::string_view s) {
   if (owned_used_ == owned_.size()) {
     owned_.push_back(std::make_unique<std::string>(s));

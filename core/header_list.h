@@ -74,7 +74,6 @@ class HeaderList {
   std::string_view received_head() const {
     return modified_ || !intact_ ? std::string_view() : std::string_view(received_);
   }
-  void release();   // clear() and give the memory back (a connection that became a tunnel)
 
  private:
   std::string_view keep(std::string_view s);   // a copy that lives until clear()
