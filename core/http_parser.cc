@@ -7,7 +7,8 @@
 namespace irulesd {
 namespace {
 // Bytes a header line costs beyond its name and value: ": " and CRLF. Counting as the bytes arrive
-// keeps the limit exact without holding the raw head.
+// keeps the limit exact whatever blanks surround the values (the received copy has its own, looser
+// bound: kReceivedSlack).
 constexpr std::size_t kHeaderLineOverhead = 4;
 
 // The strict rules' error reasons (logged with the 400, or with the reset of a body).

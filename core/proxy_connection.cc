@@ -143,7 +143,7 @@ void ProxyConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   Socket* socket = static_cast<Socket*>(stream->data);
   ProxyConnection* self = socket->owner;
   if (self == nullptr) {   // parked in the OneConnect pool: a byte or a close ends it
-    if (nread != 0) socket->pool->parked_read(socket->parked);
+    if (nread != 0) socket->parked->pool->parked_read(socket->parked);
     return;
   }
   if (self->state_ == State::Closing) return;

@@ -56,9 +56,9 @@ class ProxyConnection {
     // A server connection's life across the connections that reuse it (OneConnect's max-age, max-reuse).
     uint64_t opened_ms = 0;
     uint32_t requests = 0;
-    // While parked in the worker's OneConnect pool (owner is null then): its entry there. Reads go on.
+    // While parked in the worker's OneConnect pool (owner is null then): its entry there, which knows
+    // its pool. Reads go on.
     ServerConnectionPool::Entry* parked = nullptr;
-    ServerConnectionPool* pool = nullptr;
     // The server connection's own address, asked once (getsockname) and kept across reuses.
     std::string local_addr;
     uint16_t local_port = 0;

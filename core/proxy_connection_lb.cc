@@ -260,14 +260,12 @@ bool ProxyConnection::park_server() {
     parking.idle_timeout_ms = uint64_t{profile.idle_timeout_override_s} * 1000;
   }
   Socket* socket = server_;
-  ServerConnectionPool& pool = worker_.server_pool();
   ServerConnectionPool::Entry* entry =
-      pool.park(&socket->tcp, &ProxyConnection::on_parked_socket_closed, reuse_key(), parking);
+      worker_.server_pool().park(&socket->tcp, &ProxyConnection::on_parked_socket_closed, reuse_key(), parking);
   if (entry == nullptr) return false;
   set_reading(socket, true);   // a close while parked must be seen (backpressure may have stopped reads)
   socket->owner = nullptr;
   socket->parked = entry;
-  socket->pool = &pool;
   // Detached, not closed: SERVER_CLOSED fires only when a connection closes while it is ours.
   server_ = nullptr;
   server_target_.clear();
